@@ -81,7 +81,9 @@ def measure(name: str, net: RoadNetwork, nodes: np.ndarray, baseline_sources: in
         "networkx_seconds": round(nx_total, 2),
         "networkx_sources_timed": sources,
         "speedup": round(nx_total / seconds, 1),
-        "max_abs_diff_s": float(np.max(np.abs(matrix.time_s[:sources][finite] - reference[finite]))),
+        "max_abs_diff_s": float(
+            np.max(np.abs(matrix.time_s[:sources][finite] - reference[finite]))
+        ),
         "same_reachability": bool(np.array_equal(np.isfinite(matrix.time_s[:sources]), finite)),
     }
 
@@ -139,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.network in ("all", "synthetic"):
-        print(json.dumps(synthetic(args.junctions, args.stations, args.seed, args.baseline_sources)))
+        print(
+            json.dumps(synthetic(args.junctions, args.stations, args.seed, args.baseline_sources))
+        )
     if args.network in ("all", "andorra"):
         if not ANDORRA.exists():
             print(f"skipping Andorra: {ANDORRA} not found", file=sys.stderr)

@@ -32,7 +32,9 @@ def test_ways_are_split_at_junctions_and_drivable_only(crossroads: list[Way]) ->
     assert net.n_edges == 9
     assert np.allclose(np.sort(net.edge_length_m), [300] + [500] * 8, atol=0.01)
     assert (net.edge_twin >= 0).sum() == 8
-    assert np.all(net.edge_twin[net.edge_twin[net.edge_twin >= 0]] == np.flatnonzero(net.edge_twin >= 0))
+    assert np.all(
+        net.edge_twin[net.edge_twin[net.edge_twin >= 0]] == np.flatnonzero(net.edge_twin >= 0)
+    )
 
 
 def test_twins_run_the_same_road_backwards(crossroads: list[Way]) -> None:
@@ -45,7 +47,9 @@ def test_twins_run_the_same_road_backwards(crossroads: list[Way]) -> None:
 
 
 def test_only_footpaths_is_a_clear_error() -> None:
-    with pytest.raises(InputError, match=r"roads\.osm: field 'highway': no drivable roads.*footway"):
+    with pytest.raises(
+        InputError, match=r"roads\.osm: field 'highway': no drivable roads.*footway"
+    ):
         build_network([road([(0, 0), (100, 0)], highway="footway")], source="roads.osm")
 
 

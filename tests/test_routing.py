@@ -45,8 +45,10 @@ def test_matrix_prefers_time_and_reports_the_fast_path_length() -> None:
 def test_one_way_loop_is_asymmetric() -> None:
     """On a one-way square loop, A at (500, 0) reaches B at (1000, 500) in 1 km, not back."""
     net = build_network(
-        [road([(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)], oneway="yes")]
-        + [road([(0, 0), (-100, 0)])]
+        [
+            road([(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0)], oneway="yes"),
+            road([(0, 0), (-100, 0)]),
+        ]
     )
     edge, _, along = nearest_edges(net, X0 + np.array([500.0, 1000.0]), Y0 + np.array([0.0, 500.0]))
     net, node = split_edges(net, edge, along)

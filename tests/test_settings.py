@@ -164,37 +164,114 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("fleet-not-list", {"fleet": "van"}, "settings.fleet", "list"),
     ("fleet-not-object", {"fleet": [3]}, "settings.fleet[0]", "vehicle object"),
     ("fleet-all-zero", _fleet(vehicle(count=0)), "settings.fleet", "fleet has no vehicles"),
-    ("vehicle-unknown", _fleet(vehicle(), vehicle(name="b", capacity=3)), "settings.fleet[1].capacity", "unknown"),
-    ("vehicle-typo", _fleet(vehicle(cold_chian=True)), "settings.fleet[0].cold_chian", "cold_chain"),
+    (
+        "vehicle-unknown",
+        _fleet(vehicle(), vehicle(name="b", capacity=3)),
+        "settings.fleet[1].capacity",
+        "unknown",
+    ),
+    (
+        "vehicle-typo",
+        _fleet(vehicle(cold_chian=True)),
+        "settings.fleet[0].cold_chian",
+        "cold_chain",
+    ),
     ("vehicle-missing", _fleet({"name": "van", "count": 1}), "settings.fleet[0]", "capacity_kg"),
     ("count-negative", _fleet(vehicle(count=-1)), "settings.fleet[0].count", ">= 0"),
     ("count-fraction", _fleet(vehicle(count=1.5)), "settings.fleet[0].count", "whole"),
     ("count-string", _fleet(vehicle(count="2")), "settings.fleet[0].count", "number"),
-    ("capacity-kg-zero", _fleet(vehicle(), vehicle(name="b", capacity_kg=0)), "settings.fleet[1].capacity_kg", "> 0"),
-    ("capacity-kg-negative", _fleet(vehicle(capacity_kg=-750)), "settings.fleet[0].capacity_kg", "> 0"),
-    ("capacity-parcels-zero", _fleet(vehicle(capacity_parcels=0)), "settings.fleet[0].capacity_parcels", "> 0"),
-    ("cost-km-negative", _fleet(vehicle(cost_per_km=-0.1)), "settings.fleet[0].cost_per_km", ">= 0"),
-    ("cost-hour-string", _fleet(vehicle(cost_per_hour="30")), "settings.fleet[0].cost_per_hour", "number"),
-    ("cost-day-negative", _fleet(vehicle(cost_per_day=-1)), "settings.fleet[0].cost_per_day", ">= 0"),
-    ("shift-zero", _fleet(vehicle(max_shift_hours=0)), "settings.fleet[0].max_shift_hours", "(0, 24]"),
-    ("shift-25h", _fleet(vehicle(max_shift_hours=25)), "settings.fleet[0].max_shift_hours", "(0, 24]"),
-    ("cold-chain-string", _fleet(vehicle(cold_chain="yes")), "settings.fleet[0].cold_chain", "true or false"),
+    (
+        "capacity-kg-zero",
+        _fleet(vehicle(), vehicle(name="b", capacity_kg=0)),
+        "settings.fleet[1].capacity_kg",
+        "> 0",
+    ),
+    (
+        "capacity-kg-negative",
+        _fleet(vehicle(capacity_kg=-750)),
+        "settings.fleet[0].capacity_kg",
+        "> 0",
+    ),
+    (
+        "capacity-parcels-zero",
+        _fleet(vehicle(capacity_parcels=0)),
+        "settings.fleet[0].capacity_parcels",
+        "> 0",
+    ),
+    (
+        "cost-km-negative",
+        _fleet(vehicle(cost_per_km=-0.1)),
+        "settings.fleet[0].cost_per_km",
+        ">= 0",
+    ),
+    (
+        "cost-hour-string",
+        _fleet(vehicle(cost_per_hour="30")),
+        "settings.fleet[0].cost_per_hour",
+        "number",
+    ),
+    (
+        "cost-day-negative",
+        _fleet(vehicle(cost_per_day=-1)),
+        "settings.fleet[0].cost_per_day",
+        ">= 0",
+    ),
+    (
+        "shift-zero",
+        _fleet(vehicle(max_shift_hours=0)),
+        "settings.fleet[0].max_shift_hours",
+        "(0, 24]",
+    ),
+    (
+        "shift-25h",
+        _fleet(vehicle(max_shift_hours=25)),
+        "settings.fleet[0].max_shift_hours",
+        "(0, 24]",
+    ),
+    (
+        "cold-chain-string",
+        _fleet(vehicle(cold_chain="yes")),
+        "settings.fleet[0].cold_chain",
+        "true or false",
+    ),
     ("vehicle-name-empty", _fleet(vehicle(name="")), "settings.fleet[0].name", "non-empty"),
     ("vehicle-name-duplicate", _fleet(vehicle(), vehicle()), "settings.fleet[1].name", "duplicate"),
     ("speeds-unknown-highway", {"speeds": {"trak": 10}}, "settings.speeds.trak", "track"),
     ("speeds-zero", {"speeds": {"track": 0}}, "settings.speeds.track", "> 0"),
     ("speeds-string", {"speeds": {"track": "10"}}, "settings.speeds.track", "number"),
     ("speeds-not-object", {"speeds": [10]}, "settings.speeds", "object"),
-    ("surface-zero", {"surface_factors": {"gravel": 0}}, "settings.surface_factors.gravel", "(0, 1.5]"),
-    ("surface-too-big", {"surface_factors": {"gravel": 1.6}}, "settings.surface_factors.gravel", "(0, 1.5]"),
-    ("surface-string", {"surface_factors": {"gravel": "fast"}}, "settings.surface_factors.gravel", "number"),
+    (
+        "surface-zero",
+        {"surface_factors": {"gravel": 0}},
+        "settings.surface_factors.gravel",
+        "(0, 1.5]",
+    ),
+    (
+        "surface-too-big",
+        {"surface_factors": {"gravel": 1.6}},
+        "settings.surface_factors.gravel",
+        "(0, 1.5]",
+    ),
+    (
+        "surface-string",
+        {"surface_factors": {"gravel": "fast"}},
+        "settings.surface_factors.gravel",
+        "number",
+    ),
     ("snap-warn-zero", {"snap_warn_m": 0}, "settings.snap_warn_m", "> 0"),
     ("snap-max-negative", {"snap_max_m": -1}, "settings.snap_max_m", "> 0"),
-    ("snap-max-below-warn", {"snap_warn_m": 500, "snap_max_m": 400}, "settings.snap_max_m", "snap_warn_m"),
-]  # fmt: skip
+    (
+        "snap-max-below-warn",
+        {"snap_warn_m": 500, "snap_max_m": 400},
+        "settings.snap_max_m",
+        "snap_warn_m",
+    ),
+]
 
 
-@pytest.mark.parametrize(("obj", "field", "fragment"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(
+    ("obj", "field", "fragment"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
 def test_bad_settings_name_file_and_field(obj: dict[str, Any], field: str, fragment: str) -> None:
     with pytest.raises(InputError) as info:
         settings_from_json(copy.deepcopy(obj), file=FILE)
@@ -218,7 +295,14 @@ def test_settings_member_must_be_an_object(obj: Any) -> None:
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("00:00", 0), ("7:05", 425), ("07:30", 450), ("23:59", 1439), ("24:00", 1440), (" 08:00 ", 480)],
+    [
+        ("00:00", 0),
+        ("7:05", 425),
+        ("07:30", 450),
+        ("23:59", 1439),
+        ("24:00", 1440),
+        (" 08:00 ", 480),
+    ],
 )
 def test_parse_hhmm(text: str, minutes: int) -> None:
     assert parse_hhmm(text, file=FILE, feature="f", field="open") == minutes
@@ -231,6 +315,7 @@ def test_parse_hhmm_rejects(text: Any) -> None:
     assert str(info.value).startswith(f"{FILE}: feature 3 (station 'a'): field 'open': ")
 
 
+@hypothesis_settings(database=None)
 @given(st.integers(0, 1440))
 def test_format_hhmm_round_trips(minutes: int) -> None:
     assert parse_hhmm(format_hhmm(minutes)) == minutes
@@ -253,7 +338,7 @@ _vehicles = st.builds(
 )
 
 
-@hypothesis_settings(max_examples=50, deadline=None)
+@hypothesis_settings(max_examples=50, deadline=None, database=None)
 @given(
     fleet=st.lists(_vehicles, min_size=1, max_size=3, unique_by=lambda v: v.name),
     kg_down=_positive,

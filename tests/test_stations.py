@@ -50,12 +50,13 @@ def valid_features() -> list[dict[str, Any]]:
             down_parcels=12,
             up_parcels=6,
             up_fresh_hours=24,
+            up_cold_chain=True,
             open="08:00",
             close="17:30",
             service_min=3,
             township="青龙镇",
         ),
-        point(100.62, 25.90, id="v-2", down_parcels=5, down_kg=14.5, up_kg=0),
+        point(100.62, 25.90, id="v-2", down_parcels=5, down_kg=14.5, up_kg=0, up_cold_chain=False),
     ]
 
 
@@ -75,6 +76,8 @@ def test_valid_stations_with_defaults() -> None:
     assert hub.name == "hub-1"  # name defaults to the id
     assert (hub.down_kg, hub.up_kg) == (80.0, 75.0)  # 40 x 2 kg, 10 x 7.5 kg
     assert hub.up_fresh_hours is None
+    assert hub.up_cold_chain is False and depot.up_cold_chain is False  # default
+    assert v1.up_cold_chain is True and v2.up_cold_chain is False
     assert (v1.down_parcels, v1.up_parcels, v1.up_fresh_hours) == (12, 6, 24.0)
     assert (v1.open_min, v1.close_min, v1.service_min) == (480, 1050, 3.0)
     assert dict(v1.properties) == {"township": "青龙镇"}
@@ -108,9 +111,12 @@ def test_numeric_and_top_level_ids() -> None:
 
 def test_null_properties_count_as_absent() -> None:
     features = valid_features()
-    features[3]["properties"].update(kind=None, down_kg=None, open=None, up_fresh_hours=None)
+    features[3]["properties"].update(
+        kind=None, down_kg=None, open=None, up_fresh_hours=None, up_cold_chain=None
+    )
     v2 = read(features)[3]
     assert (v2.kind, v2.down_kg, v2.open_min, v2.up_fresh_hours) == ("station", 10.0, 420, None)
+    assert v2.up_cold_chain is False
 
 
 def test_minutes_window_and_24h_close() -> None:
@@ -150,6 +156,14 @@ def _drop(key: str) -> Any:
     return mutate
 
 
+def _rename(old: str, new: str) -> Any:
+    def mutate(features: list[dict[str, Any]]) -> None:
+        properties = features[2]["properties"]
+        properties[new] = properties.pop(old)
+
+    return mutate
+
+
 def _geometry(geometry: Any) -> Any:
     def mutate(features: list[dict[str, Any]]) -> None:
         features[2]["geometry"] = geometry
@@ -179,8 +193,20 @@ BAD: list[tuple[str, Any, str, str, str]] = [
     ("coords-strings", _coords("100.6", "25.8"), LABEL, "geometry.coordinates", "numbers"),
     ("coords-short", _coords(100.6), LABEL, "geometry.coordinates", "[lon, lat]"),
     ("geometry-null", _geometry(None), LABEL, "geometry", "no geometry"),
-    ("geometry-line", _geometry({"type": "LineString", "coordinates": [[1, 2], [3, 4]]}), LABEL, "geometry", "'LineString'"),
-    ("geometry-multipoint", _geometry({"type": "MultiPoint", "coordinates": [[1, 2]]}), LABEL, "geometry", "'MultiPoint'"),
+    (
+        "geometry-line",
+        _geometry({"type": "LineString", "coordinates": [[1, 2], [3, 4]]}),
+        LABEL,
+        "geometry",
+        "'LineString'",
+    ),
+    (
+        "geometry-multipoint",
+        _geometry({"type": "MultiPoint", "coordinates": [[1, 2]]}),
+        LABEL,
+        "geometry",
+        "'MultiPoint'",
+    ),
     ("down-negative", _props(down_parcels=-1), LABEL, "down_parcels", ">= 0"),
     ("up-negative", _props(up_parcels=-3), LABEL, "up_parcels", ">= 0"),
     ("down-fraction", _props(down_parcels=2.5), LABEL, "down_parcels", "whole number"),
@@ -193,23 +219,71 @@ BAD: list[tuple[str, Any, str, str, str]] = [
     ("fresh-zero", _props(up_fresh_hours=0), LABEL, "up_fresh_hours", "> 0"),
     ("fresh-negative", _props(up_fresh_hours=-2), LABEL, "up_fresh_hours", "> 0"),
     ("fresh-string", _props(up_fresh_hours="24h"), LABEL, "up_fresh_hours", "a number"),
+    ("cold-number", _props(up_cold_chain=1), LABEL, "up_cold_chain", "true or false"),
+    ("cold-zero", _props(up_cold_chain=0), LABEL, "up_cold_chain", "true or false"),
+    ("cold-string", _props(up_cold_chain="true"), LABEL, "up_cold_chain", "true or false"),
+    ("cold-yes", _props(up_cold_chain="yes"), LABEL, "up_cold_chain", "true or false"),
+    ("cold-list", _props(up_cold_chain=[True]), LABEL, "up_cold_chain", "true or false"),
     ("open-bad", _props(open="8am"), LABEL, "open", "HH:MM"),
     ("open-number", _props(open=800), LABEL, "open", "HH:MM"),
     ("close-25h", _props(close="25:00"), LABEL, "close", "00:00 and 24:00"),
     ("close-60min", _props(close="17:60"), LABEL, "close", "00:00 and 24:00"),
-    ("close-before-open", _props(open="14:00", close="09:00"), LABEL, "close", "the window closes before it opens"),
-    ("close-equals-open", _props(open="09:00", close="09:00"), LABEL, "close", "the window closes before it opens"),
-    ("close-before-default-open", _props(open=None, close="06:00"), LABEL, "close", "the window closes before it opens"),
-    ("open-after-default-close", _props(close=None, open="20:00"), LABEL, "open", "the window closes before it opens"),
+    (
+        "close-before-open",
+        _props(open="14:00", close="09:00"),
+        LABEL,
+        "close",
+        "the window closes before it opens",
+    ),
+    (
+        "close-equals-open",
+        _props(open="09:00", close="09:00"),
+        LABEL,
+        "close",
+        "the window closes before it opens",
+    ),
+    (
+        "close-before-default-open",
+        _props(open=None, close="06:00"),
+        LABEL,
+        "close",
+        "the window closes before it opens",
+    ),
+    (
+        "open-after-default-close",
+        _props(close=None, open="20:00"),
+        LABEL,
+        "open",
+        "the window closes before it opens",
+    ),
     ("open-both-forms", _props(open_min=480), LABEL, "open", "either"),
     ("open-min-range", _props(open=None, open_min=2000), LABEL, "open_min", "0..1440"),
     ("service-negative", _props(service_min=-1), LABEL, "service_min", ">= 0"),
     ("service-string", _props(service_min="5"), LABEL, "service_min", "a number"),
     ("name-list", _props(name=["a"]), LABEL, "name", "string"),
     ("lon-disagrees", _props(lon=101.0), LABEL, "lon", "disagrees"),
-    ("typo-parcels", _props(down_parcel=3), LABEL, "down_parcel", "did you mean 'down_parcels'"),
-    ("typo-case", _props(Up_Parcels=3), LABEL, "Up_Parcels", "did you mean 'up_parcels'"),
-]  # fmt: skip
+    (
+        "typo-parcels",
+        _rename("down_parcels", "down_parcel"),
+        LABEL,
+        "down_parcel",
+        "did you mean 'down_parcels'",
+    ),
+    (
+        "typo-case",
+        _rename("up_parcels", "Up_Parcels"),
+        LABEL,
+        "Up_Parcels",
+        "did you mean 'up_parcels'",
+    ),
+    (
+        "typo-cold-chain",
+        _rename("up_cold_chain", "cold_chain"),  # the fleet's key, not the station's
+        LABEL,
+        "cold_chain",
+        "did you mean 'up_cold_chain'",
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -304,6 +378,9 @@ def test_stations_built_in_code_are_checked() -> None:
         Station(id="a", kind="hub", name="a", lon=100.0, lat=25.0, open_min=600, close_min=600)
     with pytest.raises(InputError, match="field 'id'"):
         Station(id="", kind="hub", name="a", lon=100.0, lat=25.0)
+    for bad in (1, "yes", None):
+        with pytest.raises(InputError, match="field 'up_cold_chain': must be true or false"):
+            Station(id="a", kind="hub", name="a", lon=100.0, lat=25.0, up_cold_chain=bad)
 
 
 # -- read_stations ------------------------------------------------------------------------------
@@ -353,10 +430,12 @@ def test_geodataframe_round_trip_and_reprojection() -> None:
     stations = read(valid_features())
     gdf = stations_to_geodataframe(stations)
     assert gdf.crs.equals("EPSG:4326") and len(gdf) == 4
-    assert list(gdf.columns[:13]) == [
+    assert list(gdf.columns[:14]) == [
         "id", "kind", "name", "lon", "lat", "down_parcels", "up_parcels", "down_kg", "up_kg",
-        "up_fresh_hours", "open_min", "close_min", "service_min",
+        "up_fresh_hours", "up_cold_chain", "open_min", "close_min", "service_min",
     ]  # fmt: skip
+    assert gdf["up_cold_chain"].dtype == bool
+    assert gdf["up_cold_chain"].tolist() == [False, False, True, False]
     assert "township" in gdf.columns and gdf.geometry.name == "geometry"
     assert read_stations(gdf) == stations
     back = read_stations(gdf.to_crs("EPSG:32647"))  # UTM 47N, reprojected back
@@ -390,12 +469,33 @@ def test_geodataframe_from_user_columns() -> None:
         crs="EPSG:4326",
         index=["r0", "r1", "r2"],
     )
-    d, a, b = read_stations(gdf)
+    _, a, b = read_stations(gdf)
     assert (a.open_min, b.open_min, b.kind, b.down_kg) == (480, 420, "station", 8.0)
     gdf.loc["r2", "down_parcels"] = -4
     with pytest.raises(InputError) as info:
         read_stations(gdf)
     assert str(info.value).startswith("GeoDataFrame: row r2 (station 'b'): field 'down_parcels': ")
+
+
+def test_geodataframe_cold_chain_column() -> None:
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": ["d", "a", "b", "c"],
+            "kind": ["depot", "station", "station", "station"],
+            "up_cold_chain": [None, True, float("nan"), False],
+        },
+        geometry=gpd.points_from_xy([100.5, 100.6, 100.7, 100.8], [25.8, 25.9, 26.0, 26.1]),
+        crs="EPSG:4326",
+        index=["r0", "r1", "r2", "r3"],
+    )
+    assert [s.up_cold_chain for s in read_stations(gdf)] == [False, True, False, False]
+    gdf["up_cold_chain"] = gdf["up_cold_chain"].astype(object)
+    gdf.loc["r3", "up_cold_chain"] = "yes"
+    with pytest.raises(InputError) as info:
+        read_stations(gdf)
+    assert str(info.value).startswith(
+        "GeoDataFrame: row r3 (station 'c'): field 'up_cold_chain': must be true or false"
+    )
 
 
 def test_geodataframe_rejects_non_points() -> None:
@@ -436,6 +536,7 @@ def _station(draw: st.DrawFn, station_id: str, kind: str) -> Station:
         down_kg=draw(_kg),
         up_kg=draw(_kg),
         up_fresh_hours=draw(st.none() | st.floats(min_value=0.01, max_value=1e4)),
+        up_cold_chain=draw(st.booleans()),
         open_min=open_min,
         close_min=draw(st.integers(open_min + 1, 1440)),
         service_min=draw(st.floats(min_value=0, max_value=600)),

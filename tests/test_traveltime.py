@@ -14,7 +14,10 @@ def times_by_direction(net, profile=None) -> dict[tuple[float, float], float]:
     """Edge times keyed by the (x, y) rounded start of each edge, for readable asserts."""
     times = edge_travel_times(net, profile)
     return {
-        (round(float(net.node_x[u] - net.node_x.min())), round(float(net.node_y[u] - net.node_y.min()))): t
+        (
+            round(float(net.node_x[u] - net.node_x.min())),
+            round(float(net.node_y[u] - net.node_y.min())),
+        ): t
         for u, t in zip(net.edge_u, times, strict=True)
     }
 
@@ -74,6 +77,8 @@ def test_overrides_change_class_speeds() -> None:
     assert profile.base_kmh({"highway": "tertiary", "surface": "gravel"}) == 15.0
 
 
-@pytest.mark.parametrize(("text", "kmh"), [("50", 50.0), ("20 mph", 32.18688), ("none", None), ("", None), ("0", None)])
+@pytest.mark.parametrize(
+    ("text", "kmh"), [("50", 50.0), ("20 mph", 32.18688), ("none", None), ("", None), ("0", None)]
+)
 def test_parse_maxspeed(text: str, kmh: float | None) -> None:
     assert parse_maxspeed(text) == (None if kmh is None else pytest.approx(kmh))

@@ -110,7 +110,11 @@ class County:
         coords = self.network.path_lonlat(self.leg_edges(i, j))
         if len(coords) == 0:
             node = self.station_node[i]
-            point = (self.network.node_lon[node], self.network.node_lat[node], self.network.node_z[node])
+            point = (
+                self.network.node_lon[node],
+                self.network.node_lat[node],
+                self.network.node_z[node],
+            )
             coords = np.array([point, point])
         return shapely.LineString(coords)
 
@@ -127,7 +131,9 @@ class County:
                 "snap_m": self.snap_distance_m,
                 "far_snap": self.snap_distance_m > self.settings.snap_warn_m,
             },
-            geometry=gpd.points_from_xy([s.lon for s in self.stations], [s.lat for s in self.stations]),
+            geometry=gpd.points_from_xy(
+                [s.lon for s in self.stations], [s.lat for s in self.stations]
+            ),
             crs="EPSG:4326",
         )
         return frame
@@ -244,9 +250,7 @@ def load_county(
             f"(limit {settings.snap_max_m:,.0f} m)"
         )
         if any_dist[i] < dist[i] and edge_comp[any_edge[i]] != home:
-            reason += (
-                f"; the road {any_dist[i]:,.0f} m away is cut off from the depot's network"
-            )
+            reason += f"; the road {any_dist[i]:,.0f} m away is cut off from the depot's network"
         unreachable.append(Unreachable(station.id, station.name, reason))
 
     routed = [s for s, keep in zip(ordered, ok, strict=True) if keep]

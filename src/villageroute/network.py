@@ -240,7 +240,10 @@ def build_network(
     lon = np.concatenate([np.asarray(w.lon, dtype=float) for w in drivable])
     lat = np.concatenate([np.asarray(w.lat, dtype=float) for w in drivable])
     z = np.concatenate(
-        [np.full(n, np.nan) if w.z is None else np.asarray(w.z, float) for w, n in zip(drivable, lens, strict=True)]
+        [
+            np.full(n, np.nan) if w.z is None else np.asarray(w.z, float)
+            for w, n in zip(drivable, lens, strict=True)
+        ]
     )
     vertex = _vertex_identity(drivable, lon, lat)
 
@@ -250,7 +253,14 @@ def build_network(
     dup = np.zeros(len(lon), dtype=bool)
     dup[1:] = (vertex[1:] == vertex[:-1]) & ~first[1:]
     keep = ~dup
-    lon, lat, z, vertex, way_of, first = lon[keep], lat[keep], z[keep], vertex[keep], way_of[keep], first[keep]
+    lon, lat, z, vertex, way_of, first = (
+        lon[keep],
+        lat[keep],
+        z[keep],
+        vertex[keep],
+        way_of[keep],
+        first[keep],
+    )
     last = np.zeros(len(lon), dtype=bool)
     last[np.flatnonzero(first)[1:] - 1] = True
     last[-1] = True
@@ -375,7 +385,9 @@ def pair_twins(net: RoadNetwork, tolerance_m: float = 0.5) -> RoadNetwork:
                 b = net.edge_vertices(f)
                 if twin[f] >= 0 or b.stop - b.start != a.stop - a.start:
                     continue
-                if np.all(np.hypot(xa - net.vertex_x[b][::-1], ya - net.vertex_y[b][::-1]) <= tolerance_m):
+                if np.all(
+                    np.hypot(xa - net.vertex_x[b][::-1], ya - net.vertex_y[b][::-1]) <= tolerance_m
+                ):
                     twin[e], twin[f] = f, e
                     break
     return replace(net, edge_twin=twin)

@@ -18,6 +18,7 @@ and from there into its geometry.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,7 +149,7 @@ class Router:
         hops.reverse()
         edges: list[int] = []
         indptr, indices = self.graph.indptr, self.graph.indices
-        for a, b in zip(hops[:-1], hops[1:], strict=True):
+        for a, b in itertools.pairwise(hops):
             k = indptr[a] + int(np.searchsorted(indices[indptr[a] : indptr[a + 1]], b))
             edges.extend(self._arc_edges[k])
         return edges

@@ -22,6 +22,8 @@ Decisions
 * An unknown property that is a near-miss of a known one (``down_parcel``, ``Kind``) is
   an error with a "did you mean" hint: a silently ignored typo would plan zero parcels.
   Every other unknown property is kept in :attr:`Station.properties` for round-trips.
+* ``up_cold_chain`` must be a JSON boolean (``true``/``false``, a bool column in a
+  GeoDataFrame); ``1``, ``"yes"`` and the like are rejected rather than guessed.
 * A third coordinate (elevation) of a station Point is ignored.
 """
 
@@ -56,8 +58,8 @@ from villageroute.settings import (
 __all__ = [
     "KINDS",
     "Station",
-    "check_lonlat",
     "feature_label",
+    "lonlat_problem",
     "parse_hhmm",
     "read_stations",
     "stations_from_features",
@@ -79,6 +81,7 @@ KNOWN_PROPERTIES = (
     "down_kg",
     "up_kg",
     "up_fresh_hours",
+    "up_cold_chain",
     "open",
     "close",
     "open_min",
@@ -114,6 +117,8 @@ class Station:
     up_fresh_hours
         Collected produce must reach the depot within this many hours (``> 0``), or
         ``None`` when it keeps.
+    up_cold_chain
+        The collected produce must travel in a cold-chain (refrigerated) vehicle.
     open_min, close_min
         Time window in minutes after midnight (``close_min`` up to 1440); readers
         default them to ``Settings.day_start`` / ``Settings.day_end``.
@@ -133,6 +138,7 @@ class Station:
     down_kg: float = 0.0
     up_kg: float = 0.0
     up_fresh_hours: float | None = None
+    up_cold_chain: bool = False
     open_min: int = parse_hhmm(DEFAULT_DAY_START)
     close_min: int = parse_hhmm(DEFAULT_DAY_END)
     service_min: float = DEFAULT_SERVICE_MIN
@@ -176,32 +182,17 @@ def lonlat_problem(x: float, y: float, *, crs_declared: bool) -> str | None:
         return None
     if crs_declared:
         return f"coordinate [{x}, {y}] is out of range (lon -180..180, lat -90..90)"
+    base = f"coordinates [{x}, {y}] are not WGS-84 lon/lat (lon -180..180, lat -90..90)"
     if abs(x) <= 90.0 and abs(y) <= 180.0:
         return (
-            f"coordinate [{x}, {y}] is not WGS-84 [lon, lat]: it looks like [lat, lon]; "
-            "GeoJSON positions are [longitude, latitude], swap them"
+            f"{base}: they look like [lat, lon]; GeoJSON positions are [longitude, latitude], "
+            "swap them"
         )
     return (
-        f"coordinates [{x}, {y}] are not WGS-84 lon/lat (they look projected) and no CRS is "
-        "declared; reproject the data to EPSG:4326 (e.g. ogr2ogr -t_srs EPSG:4326) or, "
-        "for a GeoDataFrame, declare its CRS with set_crs() so it can be reprojected"
+        f"{base} and no CRS is declared; if they are projected, reproject the data to "
+        "EPSG:4326 (e.g. ogr2ogr -t_srs EPSG:4326), or for a GeoDataFrame declare its CRS "
+        "with set_crs() so that it is reprojected"
     )
-
-
-def check_lonlat(
-    x: float,
-    y: float,
-    *,
-    file: _File,
-    feature: str | None,
-    field: str = "geometry.coordinates",
-    crs_declared: bool = False,
-    what: str = "",
-) -> None:
-    """Raise :class:`InputError` if ``(x, y)`` is not a valid WGS-84 lon/lat position."""
-    problem = lonlat_problem(x, y, crs_declared=crs_declared)
-    if problem is not None:
-        raise InputError(f"{what}{problem}", file=file, feature=feature, field=field)
 
 
 # --------------------------------------------------------------------------------------
@@ -480,6 +471,9 @@ def _station_from_feature(
         fresh = _as_float(props["up_fresh_hours"], **where("up_fresh_hours"))
         if fresh <= 0:
             raise InputError(f"must be > 0 hours, got {fresh}", **where("up_fresh_hours"))
+    cold = props.get("up_cold_chain", False)
+    if not isinstance(cold, bool):
+        raise InputError(f"must be true or false, got {_show(cold)}", **where("up_cold_chain"))
 
     window = {}
     for key, minutes_key in (("open", "open_min"), ("close", "close_min")):
@@ -523,6 +517,7 @@ def _station_from_feature(
         down_kg=kg["down_kg"],
         up_kg=kg["up_kg"],
         up_fresh_hours=fresh,
+        up_cold_chain=cold,
         open_min=window["open_min"],
         close_min=window["close_min"],
         service_min=service,
@@ -601,6 +596,10 @@ def _check_station(station: Station, *, file: _File, feature: str | None) -> Non
         raise InputError(
             f"must be > 0 hours, got {station.up_fresh_hours}", **where("up_fresh_hours")
         )
+    if not isinstance(station.up_cold_chain, bool):
+        raise InputError(
+            f"must be true or false, got {_show(station.up_cold_chain)}", **where("up_cold_chain")
+        )
     for key in ("open_min", "close_min"):
         value = getattr(station, key)
         if (
@@ -636,6 +635,7 @@ _COLUMNS = (
     "down_kg",
     "up_kg",
     "up_fresh_hours",
+    "up_cold_chain",
     "open_min",
     "close_min",
     "service_min",
@@ -657,6 +657,8 @@ def stations_to_geodataframe(stations: Iterable[Station]) -> gpd.GeoDataFrame:
         if column == "up_fresh_hours":
             values = [np.nan if v is None else float(v) for v in values]
             data[column] = pd.Series(values, dtype="float64")
+        elif column == "up_cold_chain":
+            data[column] = pd.Series(values, dtype="bool")
         elif column in ("down_parcels", "up_parcels", "open_min", "close_min"):
             data[column] = pd.Series(values, dtype="int64")
         elif column in ("lon", "lat", "down_kg", "up_kg", "service_min"):

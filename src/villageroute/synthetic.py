@@ -73,7 +73,9 @@ def random_road_ways(
     xy = rng.random((n_junctions, 2)) * side
 
     tri = Delaunay(xy)
-    pairs = np.vstack([tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]])
+    pairs = np.vstack(
+        [tri.simplices[:, [0, 1]], tri.simplices[:, [1, 2]], tri.simplices[:, [0, 2]]]
+    )
     pairs = np.unique(np.sort(pairs, axis=1), axis=0)
     length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
     graph = coo_array((length, (pairs[:, 0], pairs[:, 1])), shape=(n_junctions,) * 2)
@@ -107,11 +109,17 @@ def random_road_ways(
     # Junctions keep their index as id; inner vertices get fresh ids after them.
     inner_ids = n_junctions + np.arange(len(flat))
     ways: list[Way] = []
-    for k, (start, stop) in enumerate(zip(np.cumsum(counts) - counts, np.cumsum(counts), strict=True)):
+    for k, (start, stop) in enumerate(
+        zip(np.cumsum(counts) - counts, np.cumsum(counts), strict=True)
+    ):
         ids = inner_ids[start:stop].copy()
         ids[0], ids[-1] = roads[k]
         highway = _CLASSES[classes[k]]
-        tags = {"highway": highway, "surface": "gravel"} if highway == "track" else {"highway": highway}
+        tags = (
+            {"highway": highway, "surface": "gravel"}
+            if highway == "track"
+            else {"highway": highway}
+        )
         ways.append(
             Way(
                 lon=lon[start:stop],

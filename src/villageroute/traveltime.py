@@ -49,11 +49,25 @@ LINK_FACTOR = 0.7
 
 DEFAULT_SURFACE_FACTOR: Mapping[str, float] = MappingProxyType(
     {
-        "asphalt": 1.0, "paved": 1.0, "concrete": 1.0, "concrete:plates": 0.95,
-        "paving_stones": 0.8, "sett": 0.7, "cobblestone": 0.6, "unhewn_cobblestone": 0.5,
-        "compacted": 0.8, "fine_gravel": 0.75, "gravel": 0.65, "pebblestone": 0.6,
-        "unpaved": 0.6, "dirt": 0.5, "earth": 0.5, "ground": 0.5, "grass": 0.4,
-        "mud": 0.35, "sand": 0.4,
+        "asphalt": 1.0,
+        "paved": 1.0,
+        "concrete": 1.0,
+        "concrete:plates": 0.95,
+        "paving_stones": 0.8,
+        "sett": 0.7,
+        "cobblestone": 0.6,
+        "unhewn_cobblestone": 0.5,
+        "compacted": 0.8,
+        "fine_gravel": 0.75,
+        "gravel": 0.65,
+        "pebblestone": 0.6,
+        "unpaved": 0.6,
+        "dirt": 0.5,
+        "earth": 0.5,
+        "ground": 0.5,
+        "grass": 0.4,
+        "mud": 0.35,
+        "sand": 0.4,
     }
 )
 # Used for tracks without a surface tag: grade1 is a paved track, grade5 barely passable.
@@ -89,9 +103,7 @@ class SpeedProfile:
 
     highway_kmh: Mapping[str, float] = field(default_factory=lambda: DEFAULT_HIGHWAY_KMH)
     surface_factor: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SURFACE_FACTOR)
-    tracktype_factor: Mapping[str, float] = field(
-        default_factory=lambda: DEFAULT_TRACKTYPE_FACTOR
-    )
+    tracktype_factor: Mapping[str, float] = field(default_factory=lambda: DEFAULT_TRACKTYPE_FACTOR)
     max_kmh: float = 80.0
     lateral_accel: float = 1.5
     uphill_coeff: float = 6.0
