@@ -17,9 +17,22 @@ import numpy as np
 # last kilometres to a village are often a track, driven slowly (see traveltime.py).
 DRIVABLE_HIGHWAYS = frozenset(
     {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "service", "track", "road",
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "track",
+        "road",
     }
 )
 _NO_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "delivery_no"})

@@ -1,0 +1,162 @@
+"""Why a station cannot be served at all, even alone, by any vehicle of the fleet.
+
+Solvers set such stations aside before they start (and list them as unserved with the
+reason returned here), so that "left out" in a plan always means one of two things: the
+station is impossible on its own (:func:`why_unservable` says why), or the fleet ran
+out of room for it.
+
+"Served alone" means one vehicle leaves the depot, makes one visit that delivers the
+station's parcels and collects its produce, and comes back: the load on board is the
+delivery on the way out and the produce on the way back, the vehicle leaves at the
+start of the day (or later, to arrive exactly when the window opens), arrives at
+``max(day_start + drive out, open)``, serves, and drives back.
+"""
+
+from __future__ import annotations
+
+import math
+
+from villageroute.problem import Problem
+from villageroute.settings import VehicleType
+
+
+def why_unservable(problem: Problem, node: int) -> str | None:
+    """The reason station ``node`` cannot be served even alone, or ``None`` if it can.
+
+    Checked for the fleet as given (vehicle types with ``count > 0``):
+
+    * the out-and-back trip reaches the station before its window closes (leaving the
+      depot at the start of the day) and is back before the day ends;
+    * produce reaches the depot within the station's freshness limit (service plus the
+      drive back);
+    * cold-chain produce has a cold-chain vehicle in the fleet;
+    * some single vehicle type (cold-chain when the produce needs it) carries the
+      delivery and the produce (kg and parcels) and has a shift as long as the trip.
+
+    Parameters
+    ----------
+    problem
+        The day's problem.
+    node
+        A station index (``1..n-1``).
+
+    Returns
+    -------
+    str or None
+        One line naming the numbers, e.g. ``"needs 950 kg down, the largest vehicle
+        carries 800 kg"``; several reasons are joined with ``"; "``.
+    """
+    p = problem
+    node = int(node)
+    if not 1 <= node < p.n:
+        raise ValueError(f"node must be a station index in 1..{p.n - 1}, got {node}")
+    down_kg, up_kg = float(p.down_kg[node]), float(p.up_kg[node])
+    down_n, up_n = int(p.down_parcels[node]), int(p.up_parcels[node])
+    t_out, t_back = float(p.time_s[0, node]), float(p.time_s[node, 0])
+    service = float(p.service_s[node])
+    open_s, close_s = float(p.open_s[node]), float(p.close_s[node])
+    fresh = float(p.fresh_s[node])
+    needs_cold = bool(p.cold_chain[node]) and up_n > 0
+
+    reasons: list[str] = []
+    # Time, whatever the vehicle: the earliest possible schedule of the lone trip.
+    arrival = max(p.day_start_s + t_out, open_s)
+    back = arrival + service + t_back
+    if arrival > close_s:
+        reasons.append(
+            f"cannot arrive before its window closes at {_clock(close_s)}: leaving the depot "
+            f"at {_clock(p.day_start_s)}, the {_minutes(t_out)} drive arrives at "
+            f"{_clock(arrival)}"
+        )
+    elif back > p.day_end_s:
+        reasons.append(
+            f"an out-and-back trip cannot be back by the end of the day at "
+            f"{_clock(p.day_end_s)}: served at {_clock(arrival)} at the earliest, back at "
+            f"{_clock(back)}"
+        )
+    if up_n > 0 and service + t_back > fresh:
+        reasons.append(
+            f"its produce must reach the depot within {_minutes(fresh)} of collection, but "
+            f"service and the drive back take {_minutes(service + t_back)}"
+        )
+
+    fleet = [v for v in p.vehicle_types if v.count > 0]
+    if needs_cold:
+        fleet = [v for v in fleet if v.cold_chain]
+        if not fleet:
+            reasons.append(
+                f"its produce ({up_n} parcels) needs a cold-chain vehicle and the fleet has none"
+            )
+    if reasons or not fleet:
+        return "; ".join(reasons) or None
+
+    # The vehicle: one type must fit every limit at once.
+    start = max(p.day_start_s, open_s - t_out)
+    duration = back - start
+    largest = "the largest cold-chain vehicle" if needs_cold else "the largest vehicle"
+    limits = (
+        ("kg down", down_kg, lambda v: v.capacity_kg, _amount),
+        ("parcels down", down_n, lambda v: v.capacity_parcels, _amount),
+        ("kg up", up_kg, lambda v: v.capacity_kg, _amount),
+        ("parcels up", up_n, lambda v: v.capacity_parcels, _amount),
+    )
+    failures: dict[str, list[str]] = {}
+    for vehicle in fleet:
+        failed = [
+            f"{show(need)} {what} > {show(cap(vehicle))}"
+            for what, need, cap, show in limits
+            if need > cap(vehicle)
+        ]
+        if duration > _shift_s(vehicle):
+            failed.append(f"{_hours(duration)} trip > {_hours(_shift_s(vehicle))} shift")
+        if not failed:
+            return None
+        failures[vehicle.name] = failed
+
+    for what, need, cap, show in limits:
+        most = max(cap(v) for v in fleet)
+        if need > most:
+            unit, direction = what.split()
+            reasons.append(
+                f"needs {show(need)} {unit} {direction}, {largest} carries {show(most)} {unit}"
+            )
+    longest = max(_shift_s(v) for v in fleet)
+    if duration > longest:
+        reasons.append(
+            f"an out-and-back trip takes {_hours(duration)} (drive {_minutes(t_out)} out, "
+            f"{_minutes(service)} service, {_minutes(t_back)} back), the longest shift is "
+            f"{_hours(longest)}"
+        )
+    if not reasons:  # each limit is met by some vehicle type, but never all by one
+        reasons.append(
+            "no single vehicle type fits it: "
+            + "; ".join(f"{name}: {', '.join(f)}" for name, f in failures.items())
+        )
+    return "; ".join(reasons)
+
+
+def _shift_s(vehicle: VehicleType) -> float:
+    return vehicle.max_shift_hours * 3600.0
+
+
+def _amount(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _clock(s: float) -> str:
+    if not math.isfinite(s):
+        return "never" if s > 0 else str(s)
+    total = round(s)
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}" + (
+        f":{total % 60:02d}" if total % 60 else ""
+    )
+
+
+def _minutes(s: float) -> str:
+    if not math.isfinite(s):
+        return "unlimited time"
+    return f"{s / 60:.1f} min".replace(".0 min", " min")
+
+
+def _hours(s: float) -> str:
+    return f"{s / 3600:.2f} h"

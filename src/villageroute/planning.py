@@ -1,0 +1,65 @@
+"""``villageroute.plan``: one call from a county (or a problem) to a plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from villageroute.county import County
+from villageroute.errors import InputError
+from villageroute.plans import Plan
+from villageroute.problem import Problem
+from villageroute.solvers.naive import solve_naive, solve_out_and_back
+from villageroute.solvers.ortools_routing import solve_ortools
+
+SOLVERS = ("ortools", "naive", "out-and-back")
+
+
+def plan(
+    county: County | Problem,
+    solver: str = "ortools",
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan one day of deliveries and collections.
+
+    Parameters
+    ----------
+    county
+        A loaded county (see :func:`villageroute.load_county`) or a :class:`Problem`.
+    solver
+        ``"ortools"`` (co-routing with local search), or a baseline: ``"naive"``
+        (separate nearest-neighbour delivery and collection trips) or
+        ``"out-and-back"`` (a round trip per station and direction).
+    time_limit
+        Seconds the solver may search; must be positive.
+    seed
+        Random seed; the same seed gives the same plan.
+    progress
+        Called with short progress messages during the search.
+
+    Returns
+    -------
+    Plan
+        Routes, unserved stations with reasons, and the cost summary.
+    """
+    if solver not in SOLVERS:
+        raise InputError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    if not time_limit > 0:
+        raise InputError(f"the time limit must be positive, got {time_limit}", field="time_limit")
+    problem = county if isinstance(county, Problem) else Problem.from_county(county)
+    if solver == "naive":
+        return solve_naive(problem)
+    if solver == "out-and-back":
+        return solve_out_and_back(problem)
+    # The naive plan is a cheap, valid incumbent: the search starts from it and so never
+    # returns anything costlier in its objective. Where one visit must do both jobs the
+    # naive plan (separate trips) is not a valid start, and the construction starts.
+    return solve_ortools(
+        problem,
+        time_limit=time_limit,
+        seed=seed,
+        warm_start=solve_naive(problem),
+        progress=progress,
+    )

@@ -1,0 +1,309 @@
+"""Plans: routes with their schedules, loads and costs, plus the stations left unserved.
+
+Solvers produce visit sequences and (optionally) service start times; :func:`build_route`
+turns them into a :class:`Route` with everything derived in one place, from the
+problem's floats: loads after each stop, distance, duration and cost. The independent
+check of all of it is :func:`villageroute.validation.validate_plan`.
+
+A route may come back to the depot mid-day (a stop at location 0) and leave again: that
+ends one trip and starts the next. Produce is unloaded and the next trip's parcels are
+loaded there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from villageroute.problem import Problem
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One visit of a route.
+
+    Attributes
+    ----------
+    node
+        Location index in the problem (0 = a mid-day return to the depot).
+    arrival_s
+        Service start, seconds after midnight (any wait before it is spent arriving).
+    departure_s
+        ``arrival_s`` plus the service time.
+    down_parcels, up_parcels
+        Parcels dropped and collected here.
+    load_kg, load_parcels
+        On board when leaving.
+    """
+
+    node: int
+    arrival_s: float
+    departure_s: float
+    down_parcels: int
+    up_parcels: int
+    load_kg: float
+    load_parcels: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """One vehicle's day.
+
+    Attributes
+    ----------
+    vehicle
+        Vehicle index in the problem's fleet.
+    start_s, end_s
+        Departure from and final return to the depot.
+    start_load_kg, start_load_parcels
+        Loaded at the depot for the first trip.
+    stops
+        Visits in order.
+    distance_m
+        Driven, depot to depot.
+    cost
+        ``cost_per_km * km + cost_per_hour * hours away from the depot + cost_per_day``;
+        waiting at the depot between trips is not charged (the driver sorts parcels).
+    """
+
+    vehicle: int
+    start_s: float
+    end_s: float
+    start_load_kg: float
+    start_load_parcels: int
+    stops: tuple[Stop, ...]
+    distance_m: float
+    cost: float
+
+    @property
+    def duration_s(self) -> float:
+        """From leaving the depot in the morning to the final return."""
+        return self.end_s - self.start_s
+
+    @property
+    def working_s(self) -> float:
+        """Time away from the depot: the duration less waits at the depot between trips."""
+        idle = sum(s.departure_s - s.arrival_s for s in self.stops if s.node == 0)
+        return self.duration_s - idle
+
+    @property
+    def nodes(self) -> list[int]:
+        return [s.node for s in self.stops]
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """A station the plan does not serve today, and why."""
+
+    node: int
+    station_id: str
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A solver's answer for a problem.
+
+    Attributes
+    ----------
+    problem
+        What was solved.
+    solver
+        Name of the solver that made the plan.
+    routes
+        Routes of the vehicles used.
+    unserved
+        Stations with demand that no route serves, each with a reason.
+    runtime_s
+        Wall time the solver took.
+    """
+
+    problem: Problem
+    solver: str
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    runtime_s: float = 0.0
+
+    @property
+    def total_cost(self) -> float:
+        return float(sum(r.cost for r in self.routes))
+
+    @property
+    def distance_m(self) -> float:
+        return float(sum(r.distance_m for r in self.routes))
+
+    @property
+    def duration_s(self) -> float:
+        """Vehicle-hours on the road (time away from the depot), in seconds."""
+        return float(sum(r.working_s for r in self.routes))
+
+    def served_nodes(self) -> list[int]:
+        return [s.node for r in self.routes for s in r.stops if s.node != 0]
+
+    def cost_breakdown(self) -> dict[str, float]:
+        """Cost split into distance, time and fixed (per vehicle-day) parts."""
+        km = hours = fixed = 0.0
+        for route in self.routes:
+            vehicle = self.problem.vehicle(route.vehicle)
+            km += vehicle.cost_per_km * route.distance_m / 1000.0
+            hours += vehicle.cost_per_hour * route.working_s / 3600.0
+            fixed += vehicle.cost_per_day
+        return {"distance": km, "time": hours, "fixed": fixed}
+
+    def load_factor(self) -> float:
+        """Share of capacity (kg or parcels, whichever binds) filled, weighted by km."""
+        p = self.problem
+        used = capacity = 0.0
+        for route in self.routes:
+            vehicle = p.vehicle(route.vehicle)
+            prev, kg, parcels = 0, route.start_load_kg, route.start_load_parcels
+            for stop in [*route.stops, None]:
+                node = 0 if stop is None else stop.node
+                leg = float(p.distance_m[prev, node])
+                share = max(kg / vehicle.capacity_kg, parcels / vehicle.capacity_parcels)
+                used += share * leg
+                capacity += leg
+                if stop is not None:
+                    prev, kg, parcels = node, stop.load_kg, stop.load_parcels
+        return used / capacity if capacity else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures: cost per parcel moved, totals, and whether the plan is valid."""
+        from villageroute.validation import validate_plan
+
+        p = self.problem
+        down = sum(s.down_parcels for r in self.routes for s in r.stops)
+        up = sum(s.up_parcels for r in self.routes for s in r.stops)
+        lost = [u.node for u in self.unserved]
+        total = self.total_cost
+        return {
+            "per_parcel_cost": total / (down + up) if down + up else 0.0,
+            "total_cost": total,
+            "currency": p.currency,
+            "distance_km": self.distance_m / 1000.0,
+            "duration_h": self.duration_s / 3600.0,
+            "vehicles_used": len(self.routes),
+            "parcels_down": down,
+            "parcels_up": up,
+            "parcels_unserved": int(p.down_parcels[lost].sum() + p.up_parcels[lost].sum()),
+            "stations_unserved": len(lost),
+            "load_factor": self.load_factor(),
+            "cost_breakdown": self.cost_breakdown(),
+            "feasible": not validate_plan(p, self),
+        }
+
+
+def build_route(
+    problem: Problem,
+    vehicle: int,
+    nodes: Sequence[int],
+    *,
+    start_s: float | None = None,
+    arrivals_s: Sequence[float] | None = None,
+    depot_departures_s: Sequence[float] | None = None,
+    jobs: Sequence[str] | None = None,
+) -> Route:
+    """Derive a :class:`Route` from a visit sequence.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    vehicle
+        Vehicle index.
+    nodes
+        Locations in visiting order, without the depot at either end; a 0 inside is a
+        mid-day return to the depot.
+    start_s
+        Departure from the depot; by default the latest departure that still meets the
+        first stop at its opening time, and no earlier than the day start.
+    arrivals_s
+        Service start at each node; by default the earliest feasible schedule (arrive,
+        wait for the window to open, serve, drive on).
+    depot_departures_s
+        When each later trip leaves the depot, one per 0 in ``nodes``; by default at
+        once.
+    jobs
+        What each visit does: ``"both"`` (deliver and collect, the default), ``"down"``
+        or ``"up"``, when a station's two jobs are done on separate visits.
+
+    Returns
+    -------
+    Route
+    """
+    p = problem
+    nodes = [int(i) for i in nodes]
+    if start_s is None:
+        first = nodes[0] if nodes else 0
+        start_s = max(p.day_start_s, p.open_s[first] - p.time_s[0, first])
+    jobs = ["both"] * len(nodes) if jobs is None else list(jobs)
+    does_down = [j in ("both", "down") for j in jobs]
+    does_up = [j in ("both", "up") for j in jobs]
+    loads = [
+        (float(sum(p.down_kg[n] for n in t)), int(sum(p.down_parcels[n] for n in t)))
+        for t in _split_trips(
+            [n if n == 0 or d else -1 for n, d in zip(nodes, does_down, strict=True)]
+        )
+    ]
+    kg, parcels = loads[0] if loads else (0.0, 0)
+    start_kg, start_parcels = kg, parcels
+    stops: list[Stop] = []
+    clock, prev, trip = float(start_s), 0, 0
+    distance = idle = 0.0
+    for k, node in enumerate(nodes):
+        distance += float(p.distance_m[prev, node])
+        reach = clock + float(p.time_s[prev, node])
+        if arrivals_s is not None:
+            arrival = float(arrivals_s[k])
+        elif node == 0:
+            arrival = reach
+        else:
+            arrival = max(reach, float(p.open_s[node]))
+        if node == 0:
+            trip += 1
+            kg, parcels = loads[trip]
+            leave = arrival if depot_departures_s is None else float(depot_departures_s[trip - 1])
+            stops.append(Stop(0, arrival, leave, 0, 0, kg, parcels))
+            idle += leave - arrival
+            clock = leave
+        else:
+            down = int(p.down_parcels[node]) if does_down[k] else 0
+            up = int(p.up_parcels[node]) if does_up[k] else 0
+            kg += (float(p.up_kg[node]) if does_up[k] else 0.0) - (
+                float(p.down_kg[node]) if does_down[k] else 0.0
+            )
+            parcels += up - down
+            departure = arrival + float(p.service_s[node])
+            stops.append(Stop(node, arrival, departure, down, up, kg, parcels))
+            clock = departure
+        prev = node
+    distance += float(p.distance_m[prev, 0])
+    end = clock + float(p.time_s[prev, 0])
+    vehicle_type = p.vehicle(vehicle)
+    cost = (
+        vehicle_type.cost_per_km * distance / 1000.0
+        + vehicle_type.cost_per_hour * (end - start_s - idle) / 3600.0
+        + vehicle_type.cost_per_day
+    )
+    return Route(
+        vehicle=vehicle,
+        start_s=float(start_s),
+        end_s=end,
+        start_load_kg=start_kg,
+        start_load_parcels=start_parcels,
+        stops=tuple(stops),
+        distance_m=distance,
+        cost=cost,
+    )
+
+
+def _split_trips(nodes: list[int]) -> list[list[int]]:
+    """Stations of each trip; ``-1`` entries (visits that deliver nothing) are dropped."""
+    trips: list[list[int]] = [[]]
+    for node in nodes:
+        if node == 0:
+            trips.append([])
+        elif node > 0:
+            trips[-1].append(node)
+    return trips

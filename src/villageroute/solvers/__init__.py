@@ -1,0 +1,1 @@
+"""Solvers: each turns a :class:`~villageroute.problem.Problem` into a plan."""

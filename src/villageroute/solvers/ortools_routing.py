@@ -1,0 +1,464 @@
+"""OR-Tools routing solver for two-way (deliver and collect) days.
+
+This module is the only place that talks to OR-Tools' routing library, whose API is
+still moving; everything else sees a :class:`~villageroute.problem.Problem` in and a
+:class:`~villageroute.plans.Plan` out.
+
+Model
+-----
+* **Simultaneous pickup and delivery, done right.** For each capacity measure (kg,
+  parcels) two dimensions: ``delivered`` counts parcels dropped so far (starts at 0), and
+  ``load`` is what is on board, changing by ``pickup - delivery`` at each stop, with its
+  start *tied* to the trip's total deliveries (``load[start] == delivered[end]``). The
+  common shortcut, one signed load dimension with a free start, lets produce collected
+  early "fund" a later delivery and overloads the van (or-tools issue #1907).
+* **Jobs.** Where the problem allows split visits, a station with parcels to deliver
+  and produce to collect becomes two nodes at the same place, a delivery and a
+  collection, each with its penalty; a station left half served is taken out of its
+  route afterwards (served in full or not at all). Back to back they are one stop (service time
+  counted once); apart, parcels can go on the morning round and produce with the cold
+  van. Plans built by the baselines (separate trips) are thereby valid warm starts.
+* **Trips.** Each vehicle may run ``trips_per_vehicle`` trips a day (say, deliver in the
+  morning and collect in the afternoon): each trip is a routing vehicle, chained in time
+  (trip ``t + 1`` leaves after trip ``t`` is back), used in order, paying the day's fixed
+  cost once, and the whole day fits the vehicle's shift.
+* **Costs.** Per-vehicle-type arc costs (per km), span costs (per hour away from the
+  depot) and fixed costs, all scaled to integers by :data:`COST_SCALE`. Reported plan
+  costs are recomputed from the problem's floats, so this scaling never shows in them.
+* **Time.** Travel plus service times are rounded *up* to whole seconds, so a schedule
+  that fits in integers also fits in the real numbers.
+* **Freshness.** The end time of the trip that collects produce at a station, minus
+  the collection time, must be within the station's limit (an element constraint on the
+  station's vehicle).
+* **Optional stations.** Every station sits in a disjunction with a penalty far above
+  the cost of serving it alone, so an over-constrained day still yields a plan, with
+  the stations left out listed and explained.
+* **Search.** A construction heuristic (parallel cheapest insertion by default, which
+  copes with the tied load dimensions) or a warm start from another plan, then guided
+  local search until the time limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from villageroute.feasibility import why_unservable
+from villageroute.plans import Plan, Unserved, build_route
+from villageroute.problem import Problem
+
+#: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
+#: to 0.05 %.
+COST_SCALE = 100_000
+#: Integer quantity units per kg or parcel: demands with up to 4 decimals stay exact.
+QTY_SCALE = 10_000
+
+_FIRST = routing_enums_pb2.FirstSolutionStrategy
+_META = routing_enums_pb2.LocalSearchMetaheuristic
+
+
+def solve_ortools(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    trips_per_vehicle: int | None = None,
+    warm_start: Plan | None = None,
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan the day with OR-Tools.
+
+    Parameters
+    ----------
+    problem
+        The day's problem.
+    time_limit
+        Seconds of search (construction included); must be positive.
+    seed
+        Shuffles the order in which stations enter the model, which changes how the
+        heuristics break ties; the same seed gives the same plan.
+    trips_per_vehicle
+        Trips each vehicle may run in a day; by default 2 when vehicles have a fixed
+        day cost (so a second trip is worth having), else 1, and at least as many as
+        ``warm_start`` uses.
+    warm_start
+        A valid plan to start the search from (e.g. the naive baseline); the result is
+        never costlier in the model's objective.
+    first_solution, metaheuristic
+        OR-Tools ``FirstSolutionStrategy`` and ``LocalSearchMetaheuristic`` names.
+    progress
+        Called with a short message at each improving solution.
+
+    Returns
+    -------
+    Plan
+    """
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    started = time.perf_counter()
+    p = problem
+    unserved: list[Unserved] = []
+    candidates: list[int] = []
+    for node in p.demand_nodes.tolist():
+        reason = why_unservable(p, node)
+        if reason is None:
+            candidates.append(node)
+        else:
+            unserved.append(Unserved(node, p.ids[node], reason))
+    if seed:
+        candidates = np.random.default_rng(seed).permutation(candidates).tolist()
+
+    warm_trips = _trips_by_vehicle(warm_start) if warm_start is not None else {}
+    fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
+    trips = trips_per_vehicle or (2 if fixed else 1)
+    trips = max(trips, *(len(t) for t in warm_trips.values()), 1)
+    model = _Model(p, candidates, trips)
+    if progress is not None:
+        model.on_solution(progress)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(_FIRST, first_solution)
+    params.local_search_metaheuristic = getattr(_META, metaheuristic)
+    remaining = max(time_limit - (time.perf_counter() - started), 0.05)
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
+
+    solution = None
+    if warm_trips:
+        initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
+        if initial is not None:
+            solution = model.routing.SolveFromAssignmentWithParameters(initial, params)
+    if solution is None:
+        solution = model.routing.SolveWithParameters(params)
+    if solution is None:
+        # Every station is optional, so the empty plan is always a solution.
+        empty = model.routing.ReadAssignmentFromRoutes([[] for _ in range(model.n_routes)], True)
+        solution = model.routing.SolveFromAssignmentWithParameters(empty, params) or empty
+
+    routes, missing = model.extract(solution)
+    for node, (job, half) in missing.items():
+        unserved.append(Unserved(node, p.ids[node], model.left_out_reason(job, half)))
+    unserved.sort(key=lambda u: u.node)
+    return Plan(
+        problem=p,
+        solver="ortools",
+        routes=tuple(routes),
+        unserved=tuple(unserved),
+        runtime_s=time.perf_counter() - started,
+    )
+
+
+_Visit = tuple[int, str]  # (station, job): job is "both", "down" or "up"
+
+
+def _trips_by_vehicle(plan: Plan) -> dict[int, list[list[_Visit]]]:
+    """Each vehicle's trips (visits between depot returns) in a plan."""
+    out: dict[int, list[list[_Visit]]] = {}
+    for route in plan.routes:
+        trips: list[list[_Visit]] = [[]]
+        for stop in route.stops:
+            if stop.node == 0:
+                trips.append([])
+            else:
+                job = (
+                    "both"
+                    if stop.down_parcels and stop.up_parcels
+                    else ("down" if stop.down_parcels else "up")
+                )
+                trips[-1].append((stop.node, job))
+        out[route.vehicle] = [t for t in trips if t]
+    return out
+
+
+class _Model:
+    """The OR-Tools routing model of one problem (private: OR-Tools types inside)."""
+
+    def __init__(self, problem: Problem, stations: list[int], trips: int) -> None:
+        p = self.problem = problem
+        # Model node i visits station nodes[i] for job jobs[i]; model node 0 is the depot.
+        self.nodes = [0]
+        self.jobs = ["both"]
+        for station in stations:
+            both = p.down_parcels[station] > 0 and p.up_parcels[station] > 0
+            for job in ("down", "up") if both and p.split_visits else ("both",):
+                self.nodes.append(station)
+                self.jobs.append(job)
+        nodes = self.nodes
+        self.down = np.array([j != "up" for j in self.jobs]) & (p.down_parcels[nodes] > 0)
+        self.up = np.array([j != "down" for j in self.jobs]) & (p.up_parcels[nodes] > 0)
+        self.trips = trips
+        self.n_routes = p.n_vehicles * trips
+        self.model_index: dict[_Visit, int] = {}
+        for i, (node, job) in enumerate(zip(nodes, self.jobs, strict=True)):
+            for served in ("both", "down", "up") if job == "both" else (job,):
+                self.model_index[(node, served)] = i
+        self.manager = pywrapcp.RoutingIndexManager(len(nodes), self.n_routes, 0)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.solver = self.routing.solver()
+        sub = np.ix_(nodes, nodes)
+        self.distance = p.distance_m[sub]
+        self.travel = p.time_s[sub]
+        self._types = [int(p.vehicle_type[r // trips]) for r in range(self.n_routes)]
+        self._add_costs()
+        self._add_capacities()
+        self.time = self._add_time()
+        self._add_trip_order()
+        self._add_freshness()
+        self._add_cold_chain()
+        self._add_disjunctions()
+
+    # -- model ---------------------------------------------------------------------
+
+    def _add_costs(self) -> None:
+        p, routing = self.problem, self.routing
+        callbacks: dict[int, int] = {}
+        for type_index, vehicle in enumerate(p.vehicle_types):
+            if vehicle.count == 0:
+                continue
+            costs = np.rint(self.distance * vehicle.cost_per_km / 1000.0 * COST_SCALE)
+            callbacks[type_index] = routing.RegisterTransitMatrix(costs.astype(np.int64).tolist())
+        for r, type_index in enumerate(self._types):
+            routing.SetArcCostEvaluatorOfVehicle(callbacks[type_index], r)
+            if r % self.trips == 0:
+                cost = p.vehicle_types[type_index].cost_per_day * COST_SCALE
+                routing.SetFixedCostOfVehicle(round(cost), r)
+
+    def _add_capacities(self) -> None:
+        p, routing = self.problem, self.routing
+        for unit, down, up, capacity_of in (
+            ("kg", p.down_kg, p.up_kg, lambda v: v.capacity_kg),
+            ("parcels", p.down_parcels, p.up_parcels, lambda v: v.capacity_parcels),
+        ):
+            capacities = [
+                math.floor(capacity_of(p.vehicle_types[t]) * QTY_SCALE + 1e-6) for t in self._types
+            ]
+            down_q = np.rint(np.asarray(down, float)[self.nodes] * self.down * QTY_SCALE)
+            up_q = np.rint(np.asarray(up, float)[self.nodes] * self.up * QTY_SCALE)
+            down_q, up_q = down_q.astype(np.int64), up_q.astype(np.int64)
+            # A measure no trip can fill needs no dimensions: on board there is never more
+            # than all the deliveries plus all the pickups.
+            if down_q.sum() + up_q.sum() <= min(capacities):
+                continue
+            delivered = routing.RegisterUnaryTransitVector(down_q.tolist())
+            routing.AddDimensionWithVehicleCapacity(
+                delivered, 0, capacities, True, f"delivered_{unit}"
+            )
+            change = routing.RegisterUnaryTransitVector((up_q - down_q).tolist())
+            routing.AddDimensionWithVehicleCapacity(change, 0, capacities, False, f"load_{unit}")
+            done = routing.GetDimensionOrDie(f"delivered_{unit}")
+            load = routing.GetDimensionOrDie(f"load_{unit}")
+            for r in range(self.n_routes):
+                self.solver.Add(load.CumulVar(routing.Start(r)) == done.CumulVar(routing.End(r)))
+
+    def _needs_time(self) -> bool:
+        p = self.problem
+        day = p.day_end_s - p.day_start_s
+        sub = self.nodes
+        return bool(
+            any(v.cost_per_hour > 0 or v.max_shift_hours * 3600 < day for v in p.vehicle_types)
+            or np.isfinite(p.fresh_s[sub]).any()
+            or (p.open_s[sub] > p.day_start_s).any()
+            or (p.close_s[sub] < p.day_end_s).any()
+            or self.trips > 1
+        )
+
+    def _add_time(self) -> pywrapcp.RoutingDimension | None:
+        if not self._needs_time():
+            return None
+        p, routing, manager = self.problem, self.routing, self.manager
+        service = p.service_s[self.nodes]
+        service[0] = 0.0  # leaving the depot starts the trip; loading happened before
+        transit = np.ceil(self.travel + service[:, None] - 1e-9).astype(np.int64)
+        # The two jobs of a station back to back are one stop: one service time.
+        same = np.asarray(self.nodes)[:, None] == np.asarray(self.nodes)[None, :]
+        transit[same] = 0
+        callback = routing.RegisterTransitMatrix(transit.tolist())
+        start, end = math.ceil(p.day_start_s), math.floor(p.day_end_s)
+        routing.AddDimension(callback, end, end, False, "time")
+        dim = routing.GetDimensionOrDie("time")
+        for i, node in enumerate(self.nodes[1:], start=1):
+            dim.CumulVar(manager.NodeToIndex(i)).SetRange(
+                math.ceil(p.open_s[node]), math.floor(p.close_s[node])
+            )
+        for r, type_index in enumerate(self._types):
+            vehicle = p.vehicle_types[type_index]
+            dim.CumulVar(routing.Start(r)).SetRange(start, end)
+            dim.CumulVar(routing.End(r)).SetRange(start, end)
+            per_second = vehicle.cost_per_hour * COST_SCALE / 3600.0
+            dim.SetSpanCostCoefficientForVehicle(round(per_second), r)
+            routing.AddVariableMaximizedByFinalizer(dim.CumulVar(routing.Start(r)))
+            routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(r)))
+        return dim
+
+    def _add_trip_order(self) -> None:
+        routing, dim, p = self.routing, self.time, self.problem
+        for k in range(p.n_vehicles):
+            first, last = k * self.trips, (k + 1) * self.trips - 1
+            for r in range(first, last):
+                self.solver.Add(routing.ActiveVehicleVar(r + 1) <= routing.ActiveVehicleVar(r))
+                if dim is not None:
+                    self.solver.Add(
+                        dim.CumulVar(routing.Start(r + 1)) >= dim.CumulVar(routing.End(r))
+                    )
+            if dim is not None:
+                shift = math.floor(p.vehicle(k).max_shift_hours * 3600)
+                self.solver.Add(
+                    dim.CumulVar(routing.End(last)) - dim.CumulVar(routing.Start(first)) <= shift
+                )
+
+    def _add_freshness(self) -> None:
+        p, routing, dim = self.problem, self.routing, self.time
+        if dim is None:
+            return
+        # Index 0 stands for "not served": the station's vehicle variable is then -1.
+        ends = [self.solver.IntVar(0, 0, "unserved")]
+        ends += [dim.CumulVar(routing.End(r)) for r in range(self.n_routes)]
+        for i, node in enumerate(self.nodes[1:], start=1):
+            if not self.up[i] or not np.isfinite(p.fresh_s[node]):
+                continue
+            index = self.manager.NodeToIndex(i)
+            back = self.solver.Element(ends, (routing.VehicleVar(index) + 1).Var())
+            self.solver.Add(back - dim.CumulVar(index) <= math.floor(p.fresh_s[node]))
+
+    def _add_cold_chain(self) -> None:
+        p = self.problem
+        warm = [r for r, t in enumerate(self._types) if not p.vehicle_types[t].cold_chain]
+        for i, node in enumerate(self.nodes[1:], start=1):
+            if p.cold_chain[node] and self.up[i] and warm:
+                # SetAllowedVehiclesForIndex does not take a Python list in OR-Tools 9.15's
+                # bindings; narrowing the vehicle variable is equivalent (-1, "unserved",
+                # stays allowed). why_unservable has already set aside cold produce with no
+                # cold vehicle in the fleet.
+                self.routing.VehicleVar(self.manager.NodeToIndex(i)).RemoveValues(warm)
+
+    def _add_disjunctions(self) -> None:
+        p = self.problem
+        for i, node in enumerate(self.nodes[1:], start=1):
+            alone = max(
+                v.cost_per_km * (p.distance_m[0, node] + p.distance_m[node, 0]) / 1000.0
+                + v.cost_per_hour * (p.time_s[0, node] + p.time_s[node, 0]) / 3600.0
+                + v.cost_per_day
+                for v in p.vehicle_types
+            )
+            # Far above serving it alone: a station is left out only when it cannot fit.
+            penalty = round((100.0 * alone + 1000.0) * COST_SCALE)
+            # Each job on its own: tying the two jobs' active variables together would stop
+            # local search from ever inserting a dropped station again (it inserts one
+            # node at a time). A station half served is taken out in extract().
+            self.routing.AddDisjunction([self.manager.NodeToIndex(i)], penalty)
+
+    # -- search --------------------------------------------------------------------
+
+    def on_solution(self, progress: Callable[[str], None]) -> None:
+        routing = self.routing
+        started = time.perf_counter()
+
+        def report() -> None:
+            cost = routing.CostVar().Value() / COST_SCALE
+            progress(f"{time.perf_counter() - started:6.1f} s  objective {cost:,.2f}")
+
+        routing.AddAtSolutionCallback(report)
+
+    def warm_routes(self, trips: dict[int, list[list[_Visit]]]) -> list[list[int]]:
+        """Model routes (node indices per routing vehicle) of a plan's trips."""
+        routes: list[list[int]] = [[] for _ in range(self.n_routes)]
+        for vehicle, vehicle_trips in trips.items():
+            for t, trip in enumerate(vehicle_trips):
+                route: list[int] = []
+                for visit in trip:
+                    if visit[1] == "both" and (visit[0], "down") in self.model_index:
+                        wanted = [(visit[0], "down"), (visit[0], "up")]
+                    else:
+                        wanted = [visit]
+                    route += [self.model_index[v] for v in wanted if v in self.model_index]
+                routes[vehicle * self.trips + t] = list(dict.fromkeys(route))
+        return routes
+
+    def extract(self, solution: pywrapcp.Assignment) -> tuple[list, dict[int, tuple[str, bool]]]:
+        """Plan routes of a solution, and the stations left out: the job that found no
+        room, and whether the station was half served (its other job then dropped).
+
+        A half-served station's served job is dropped: removing a visit never overloads
+        a vehicle, and with travel times obeying the triangle inequality (plus the
+        whole second each transit was rounded up by) every later time stays valid.
+        """
+        p, routing, manager, dim = self.problem, self.routing, self.manager, self.time
+        sequences = []
+        for r in range(self.n_routes):
+            index = solution.Value(routing.NextVar(routing.Start(r)))
+            visits = []
+            while not routing.IsEnd(index):
+                visits.append(index)
+                index = solution.Value(routing.NextVar(index))
+            sequences.append((visits, index))
+        active = {manager.IndexToNode(i) for visits, _ in sequences for i in visits}
+        served = {self.nodes[i] for i in active}
+        missing: dict[int, tuple[str, bool]] = {}
+        for i in range(1, len(self.nodes)):
+            if i not in active and self.nodes[i] not in missing:
+                missing[self.nodes[i]] = (self.jobs[i], self.nodes[i] in served)
+        half = {node for node, (_, partly) in missing.items() if partly}
+
+        def when(index: int) -> float:
+            return float(solution.Value(dim.CumulVar(index))) if dim else 0.0
+
+        routes = []
+        for k in range(p.n_vehicles):
+            nodes: list[int] = []
+            jobs: list[str] = []
+            arrivals: list[float] = []
+            departures: list[float] = []
+            start_s: float | None = None
+            back = 0.0
+            for r in range(k * self.trips, (k + 1) * self.trips):
+                visits, end = sequences[r]
+                visits = [i for i in visits if self.nodes[manager.IndexToNode(i)] not in half]
+                if not visits:
+                    continue
+                if nodes:  # a later trip: the van came back to the depot in between
+                    nodes.append(0)
+                    jobs.append("both")
+                    arrivals.append(back)
+                    departures.append(when(routing.Start(r)))
+                else:
+                    start_s = when(routing.Start(r))
+                for index in visits:
+                    i = manager.IndexToNode(index)
+                    node, job = self.nodes[i], self.jobs[i]
+                    if nodes and nodes[-1] == node and jobs[-1] != "both":
+                        jobs[-1] = "both"  # its other job, back to back: one stop
+                    else:
+                        nodes.append(node)
+                        jobs.append(job)
+                        arrivals.append(when(index))
+                back = when(end)
+            if not nodes:
+                continue
+            routes.append(
+                build_route(
+                    p,
+                    k,
+                    nodes,
+                    start_s=start_s if dim else None,
+                    arrivals_s=arrivals if dim else None,
+                    depot_departures_s=departures if dim else None,
+                    jobs=jobs,
+                )
+            )
+        return routes, missing
+
+    @staticmethod
+    def left_out_reason(job: str, half: bool) -> str:
+        what = {"down": "delivery", "up": "collection"}.get(job, "visit")
+        reason = (
+            f"left out: its {what} found no room in any route of the fleet (capacity, time "
+            "windows, freshness or shift) within the search time limit"
+        )
+        if half:
+            reason += "; a station is served in full or not at all"
+        return reason
