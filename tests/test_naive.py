@@ -288,9 +288,31 @@ def test_why_unservable_no_single_type_fits() -> None:
     small_fast = van(name="bike", count=1, capacity_kg=5.0)
     p = line(fleet=(big_slow, small_fast))
     assert why_unservable(p, 1) is None  # 2 x 1000 s + 300 s fits the truck's hour
+    # Split visits: the delivery and the collection are each checked on their own.
     assert why_unservable(p, 4) == (
+        "no single vehicle type fits its delivery: truck: 2.31 h trip > 1.00 h shift; "
+        "bike: 10 kg down > 5; no single vehicle type fits its collection: truck: 2.31 h "
+        "trip > 1.00 h shift; bike: 15 kg up > 5"
+    )
+    one_visit = replace(p, split_visits=False)
+    assert why_unservable(one_visit, 4) == (
         "no single vehicle type fits it: truck: 2.31 h trip > 1.00 h shift; "
         "bike: 10 kg down > 5, 15 kg up > 5"
+    )
+
+
+def test_why_unservable_lets_parcels_and_cold_produce_ride_different_vans() -> None:
+    """73 parcels exceed the cold van (60) but not the ordinary van (100)."""
+    fleet = (
+        van(name="van", capacity_parcels=100, capacity_kg=1000.0),
+        van(name="cold", capacity_parcels=60, capacity_kg=1000.0, cold_chain=True),
+    )
+    p = line(
+        fleet=fleet, down_parcels=[0, 73, 5, 5, 5], cold_chain=[False, True, False, False, False]
+    )
+    assert why_unservable(p, 1) is None
+    assert why_unservable(replace(p, split_visits=False), 1) == (
+        "needs 73 parcels down, the largest cold-chain vehicle carries 60 parcels"
     )
 
 

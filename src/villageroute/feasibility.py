@@ -30,8 +30,10 @@ def why_unservable(problem: Problem, node: int) -> str | None:
     * produce reaches the depot within the station's freshness limit (service plus the
       drive back);
     * cold-chain produce has a cold-chain vehicle in the fleet;
-    * some single vehicle type (cold-chain when the produce needs it) carries the
-      delivery and the produce (kg and parcels) and has a shift as long as the trip.
+    * some vehicle type (cold-chain when the produce needs it) carries the delivery and
+      the produce (kg and parcels) and has a shift as long as the trip; where the
+      problem allows split visits, the delivery and the collection may each find a
+      different vehicle type.
 
     Parameters
     ----------
@@ -81,44 +83,66 @@ def why_unservable(problem: Problem, node: int) -> str | None:
         )
 
     fleet = [v for v in p.vehicle_types if v.count > 0]
-    if needs_cold:
-        fleet = [v for v in fleet if v.cold_chain]
-        if not fleet:
-            reasons.append(
-                f"its produce ({up_n} parcels) needs a cold-chain vehicle and the fleet has none"
-            )
-    if reasons or not fleet:
-        return "; ".join(reasons) or None
+    if needs_cold and not any(v.cold_chain for v in fleet):
+        reasons.append(
+            f"its produce ({up_n} parcels) needs a cold-chain vehicle and the fleet has none"
+        )
+    if reasons:
+        return "; ".join(reasons)
 
-    # The vehicle: one type must fit every limit at once.
     start = max(p.day_start_s, open_s - t_out)
     duration = back - start
-    largest = "the largest cold-chain vehicle" if needs_cold else "the largest vehicle"
-    limits = (
-        ("kg down", down_kg, lambda v: v.capacity_kg, _amount),
-        ("parcels down", down_n, lambda v: v.capacity_parcels, _amount),
-        ("kg up", up_kg, lambda v: v.capacity_kg, _amount),
-        ("parcels up", up_n, lambda v: v.capacity_parcels, _amount),
-    )
+    limits = {
+        "down": (("kg down", down_kg, "kg"), ("parcels down", down_n, "parcels")),
+        "up": (("kg up", up_kg, "kg"), ("parcels up", up_n, "parcels")),
+    }
+    # With split visits the delivery and the collection may ride different vehicles.
+    split = p.split_visits and down_n > 0 and up_n > 0
+    for jobs in (("down",), ("up",)) if split else (("down", "up"),):
+        cold = needs_cold and "up" in jobs
+        able = [v for v in fleet if v.cold_chain] if cold else fleet
+        checks = [limit for job in jobs for limit in limits[job]]
+        label = {("down",): "its delivery", ("up",): "its collection"}.get(jobs, "it")
+        reasons += _vehicle_reasons(able, checks, duration, cold, label, (t_out, service, t_back))
+    return "; ".join(dict.fromkeys(reasons)) or None
+
+
+def _vehicle_reasons(
+    fleet: list[VehicleType],
+    checks: list[tuple[str, float, str]],
+    duration: float,
+    cold: bool,
+    job: str,
+    legs: tuple[float, float, float],
+) -> list[str]:
+    """Why no vehicle of ``fleet`` carries these amounts on a trip of ``duration``."""
+    t_out, service, t_back = legs
+
+    def capacity(vehicle: VehicleType, unit: str) -> float:
+        return vehicle.capacity_kg if unit == "kg" else vehicle.capacity_parcels
+
     failures: dict[str, list[str]] = {}
     for vehicle in fleet:
         failed = [
-            f"{show(need)} {what} > {show(cap(vehicle))}"
-            for what, need, cap, show in limits
-            if need > cap(vehicle)
+            f"{_amount(need)} {what} > {_amount(capacity(vehicle, unit))}"
+            for what, need, unit in checks
+            if need > capacity(vehicle, unit)
         ]
         if duration > _shift_s(vehicle):
             failed.append(f"{_hours(duration)} trip > {_hours(_shift_s(vehicle))} shift")
         if not failed:
-            return None
+            return []
         failures[vehicle.name] = failed
 
-    for what, need, cap, show in limits:
-        most = max(cap(v) for v in fleet)
+    largest = "the largest cold-chain vehicle" if cold else "the largest vehicle"
+    reasons = []
+    for what, need, unit in checks:
+        most = max(capacity(v, unit) for v in fleet)
         if need > most:
-            unit, direction = what.split()
+            direction = what.split()[1]
             reasons.append(
-                f"needs {show(need)} {unit} {direction}, {largest} carries {show(most)} {unit}"
+                f"needs {_amount(need)} {unit} {direction}, {largest} carries {_amount(most)} "
+                f"{unit}"
             )
     longest = max(_shift_s(v) for v in fleet)
     if duration > longest:
@@ -129,10 +153,10 @@ def why_unservable(problem: Problem, node: int) -> str | None:
         )
     if not reasons:  # each limit is met by some vehicle type, but never all by one
         reasons.append(
-            "no single vehicle type fits it: "
+            f"no single vehicle type fits {job}: "
             + "; ".join(f"{name}: {', '.join(f)}" for name, f in failures.items())
         )
-    return "; ".join(reasons)
+    return reasons
 
 
 def _shift_s(vehicle: VehicleType) -> float:

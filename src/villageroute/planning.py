@@ -54,12 +54,9 @@ def plan(
     if solver == "out-and-back":
         return solve_out_and_back(problem)
     # The naive plan is a cheap, valid incumbent: the search starts from it and so never
-    # returns anything costlier in its objective. Where one visit must do both jobs the
-    # naive plan (separate trips) is not a valid start, and the construction starts.
+    # returns anything costlier in its objective. Where one visit must do both jobs, the
+    # naive plan (separate trips) is not valid, and the search starts from scratch.
+    baseline = solve_naive(problem) if problem.split_visits else None
     return solve_ortools(
-        problem,
-        time_limit=time_limit,
-        seed=seed,
-        warm_start=solve_naive(problem),
-        progress=progress,
+        problem, time_limit=time_limit, seed=seed, warm_start=baseline, progress=progress
     )
