@@ -330,7 +330,7 @@ def test_vrpspd_dir_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 @needs_vrpspd
 def test_vrpspd_dir_and_set_sizes() -> None:
-    assert vrpspd_dir() == VRPSPD.resolve()
+    assert vrpspd_dir().resolve() == VRPSPD.resolve()
     for folder, size in SET_SIZES.items():
         assert len(list((VRPSPD / folder).glob("*.vrp*"))) == size, folder
     assert len(tour_files()) == sum(SET_SIZES.values())
