@@ -90,6 +90,14 @@ def test_station_off_the_road_is_snapped_and_flagged(valley_file: Path) -> None:
     assert county.network.node_z[node] == pytest.approx(1150, abs=1)
 
 
+def test_stations_frame_reports_snaps(valley_file: Path) -> None:
+    frame = vr.load_county(valley_file).stations_frame()
+    assert list(frame["id"]) == ["depot", "hub", "v1", "v2", "far"]
+    assert frame.crs == "EPSG:4326"
+    assert list(frame.loc[frame["far_snap"], "id"]) == ["far"]
+    assert frame.loc[frame["id"] == "v1", "snap_m"].item() == pytest.approx(30, abs=0.5)
+
+
 def test_climb_to_the_hub_is_slower_than_the_descent(valley_file: Path) -> None:
     county = vr.load_county(valley_file)
     up = county.matrix.time_s[0, county.index("hub")]

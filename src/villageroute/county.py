@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -286,19 +285,3 @@ def load_county(
         router=router,
         source=source,
     )
-
-
-def describe(county: County) -> dict[str, Any]:
-    """Plain summary of a loaded county (counts and sizes) for reports and ``--json``."""
-    core_nodes, core_arcs = county.router.core_size
-    return {
-        "name": county.name,
-        "source": county.source,
-        "stations": len(county.stations),
-        "unreachable": [u.__dict__ for u in county.unreachable],
-        "far_snaps": county.far_snaps,
-        "nodes": county.network.n_nodes,
-        "edges": county.network.n_edges,
-        "core_nodes": core_nodes,
-        "core_arcs": core_arcs,
-    }
