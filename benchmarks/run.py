@@ -10,6 +10,10 @@ Usage::
         --out dethloff.csv
     python benchmarks/run.py --suite dethloff --instances CON3-0,SCA8-3 --solver ortools,naive
 
+Each OR-Tools run already uses every core (``villageroute.plan`` runs one search per
+core side by side), so measure with ``--jobs 1``: more jobs share the cores and the
+gaps grow.
+
 Prints progress to stderr, then a markdown table of mean and worst gap per suite and
 solver; ``--out`` writes one CSV row per run (instance, n, solver, seed, cost, bks,
 gap_pct, seconds, feasible).

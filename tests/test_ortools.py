@@ -260,3 +260,11 @@ def test_random_days_validate_and_never_cost_more_than_naive(
     # either leaves stations out, serving more may rightly cost more.)
     if not plan.unserved and not naive.unserved:
         assert plan.total_cost <= naive.total_cost * 1.001 + 1e-9
+
+
+def test_side_by_side_searches_share_the_wall_clock(four_on_a_line: vr.Problem) -> None:
+    plan = solve_ortools(four_on_a_line, time_limit=1.0, workers=2)
+    assert vr.validate_plan(four_on_a_line, plan) == []
+    assert plan.total_cost == pytest.approx(brute_force_one_vehicle(four_on_a_line))
+    # Two searches of 1 s each, run at the same time: about 1 s, not 2.
+    assert plan.runtime_s < 1.8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from villageroute.county import County
@@ -20,6 +21,7 @@ def plan(
     *,
     time_limit: float = 10.0,
     seed: int = 0,
+    workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Plan:
     """Plan one day of deliveries and collections.
@@ -36,6 +38,9 @@ def plan(
         Seconds the solver may search; must be positive.
     seed
         Random seed; the same seed gives the same plan.
+    workers
+        Searches run side by side for ``"ortools"`` (keeping the best plan); by
+        default one per CPU core, at most two.
     progress
         Called with short progress messages during the search.
 
@@ -57,6 +62,13 @@ def plan(
     # returns anything costlier in its objective. Where one visit must do both jobs, the
     # naive plan (separate trips) is not valid, and the search starts from scratch.
     baseline = solve_naive(problem) if problem.split_visits else None
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
     return solve_ortools(
-        problem, time_limit=time_limit, seed=seed, warm_start=baseline, progress=progress
+        problem,
+        time_limit=time_limit,
+        seed=seed,
+        warm_start=baseline,
+        workers=workers,
+        progress=progress,
     )
