@@ -1,0 +1,205 @@
+"""Command line: ``python -m villageroute plan|validate``.
+
+Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import villageroute as vr
+from villageroute.outputs import write_outputs
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="villageroute",
+        description="Two-way logistics planning for rural counties: one route delivers "
+        "parcels to villages and collects their produce.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def county_inputs(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("county", nargs="?", type=Path, help="county GeoJSON (roads + stations)")
+        sub.add_argument(
+            "--roads", type=Path, help="roads: .osm/.osm.gz/.osm.bz2/.osm.pbf/.graphml"
+        )
+        sub.add_argument("--stations", type=Path, help="stations GeoJSON (with --roads)")
+        sub.add_argument("--dem", type=Path, help="elevation: SRTM .hgt/.hgt.zip or GeoTIFF")
+
+    plan = commands.add_parser(
+        "plan",
+        help="plan a day and compare it with the naive baseline",
+        description=(
+            "Plan one day of deliveries and collections and compare it with the naive "
+            "baseline (separate nearest-neighbour delivery and collection trips)."
+        ),
+    )
+    county_inputs(plan)
+    plan.add_argument("--solver", choices=vr.SOLVERS, default="ortools")
+    plan.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
+    plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument("--out", type=Path, help="write plan.json, plan.geojson and manifests here")
+    plan.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+
+    check = commands.add_parser("validate", help="check a county's input without solving")
+    county_inputs(check)
+    check.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    return parser
+
+
+def _load(args: argparse.Namespace, say: vr.county.Progress | None) -> vr.County:
+    if args.county is not None:
+        if args.roads or args.stations:
+            raise vr.InputError("give a county file or --roads and --stations, not both")
+        return vr.load_county(args.county, dem=args.dem, progress=say)
+    if args.roads is None or args.stations is None:
+        raise vr.InputError("give a county GeoJSON file, or both --roads and --stations")
+    return vr.load_county(roads=args.roads, stations=args.stations, dem=args.dem, progress=say)
+
+
+def _report(county: vr.County) -> dict[str, Any]:
+    return {
+        "county": county.name,
+        "stations": len(county.stations),
+        "unreachable": [u.__dict__ for u in county.unreachable],
+        "far_snaps": county.far_snaps,
+        "road_nodes": county.network.n_nodes,
+        "road_edges": county.network.n_edges,
+    }
+
+
+def _plan(args: argparse.Namespace) -> int:
+    say = None if args.json else (lambda message: print(f"  {message}", file=sys.stderr))
+    if not args.time_limit > 0:
+        raise vr.InputError(f"--time-limit must be positive, got {args.time_limit}")
+    started = time.perf_counter()
+    county = _load(args, say)
+    problem = vr.Problem.from_county(county)
+    if say:
+        say(f"planning with {args.solver} for {args.time_limit:g} s")
+    result = vr.plan(problem, args.solver, time_limit=args.time_limit, seed=args.seed, progress=say)
+    baseline = vr.plan(problem, "naive")
+    summary = result.summary()
+    base = baseline.summary()
+    saving = (
+        100.0 * (1.0 - summary["per_parcel_cost"] / base["per_parcel_cost"])
+        if base["per_parcel_cost"]
+        else 0.0
+    )
+    report = {
+        **summary,
+        "solver": args.solver,
+        "stations": problem.n - 1,
+        "runtime_s": time.perf_counter() - started,
+        "baseline": {
+            "solver": "naive",
+            "per_parcel_cost": base["per_parcel_cost"],
+            "total_cost": base["total_cost"],
+            "distance_km": base["distance_km"],
+            "duration_h": base["duration_h"],
+            "vehicles_used": base["vehicles_used"],
+            "parcels_unserved": base["parcels_unserved"],
+        },
+        "saving_pct": saving,
+        "unserved": [u.__dict__ for u in result.unserved],
+        "unreachable": [u.__dict__ for u in county.unreachable],
+    }
+    if args.out is not None:
+        _write_atomically(args.out, lambda folder: write_outputs(county, result, report, folder))
+    if args.json:
+        print(json.dumps(report, default=float))
+    else:
+        _print_summary(county, report, args.out)
+    return EXIT_OK
+
+
+def _write_atomically(out: Path, write: Any) -> None:
+    """Write into a fresh folder beside ``out`` and move it in place only when complete."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        write(staging)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def _print_summary(county: vr.County, report: dict[str, Any], out: Path | None) -> None:
+    base = report["baseline"]
+    currency = report["currency"]
+    rows = [
+        (
+            f"cost per parcel ({currency})",
+            report["per_parcel_cost"],
+            base["per_parcel_cost"],
+            ".2f",
+        ),
+        (f"total cost ({currency})", report["total_cost"], base["total_cost"], ",.0f"),
+        ("distance (km)", report["distance_km"], base["distance_km"], ",.1f"),
+        ("vehicle-hours", report["duration_h"], base["duration_h"], ".1f"),
+        ("vehicles", report["vehicles_used"], base["vehicles_used"], "d"),
+        ("parcels unserved", report["parcels_unserved"], base["parcels_unserved"], "d"),
+    ]
+    print(
+        f"{county.name}: {report['stations']} stations, {report['parcels_down']} parcels "
+        f"down, {report['parcels_up']} up"
+    )
+    print(f"{'':26}{report['solver']:>12}{'naive':>12}")
+    for label, ours, theirs, fmt in rows:
+        print(f"{label:26}{ours:>12{fmt}}{theirs:>12{fmt}}")
+    print(
+        f"saving per parcel: {report['saving_pct']:.1f} %   "
+        f"(valid plan: {'yes' if report['feasible'] else 'NO'})"
+    )
+    for lost in report["unserved"]:
+        print(f"unserved {lost['station_id']}: {lost['reason']}")
+    for lost in report["unreachable"]:
+        print(f"unreachable {lost['station_id']} ({lost['name']}): {lost['reason']}")
+    if out is not None:
+        print(f"written to {out}/")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    county = _load(args, None)
+    report = _report(county)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(
+            f"{report['county']}: {report['stations']} routable stations on "
+            f"{report['road_edges']} road edges"
+        )
+        for lost in report["unreachable"]:
+            print(f"unreachable {lost['station_id']} ({lost['name']}): {lost['reason']}")
+        for station in report["far_snaps"]:
+            print(f"far from its road (over {county.settings.snap_warn_m:g} m): {station}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _plan(args) if args.command == "plan" else _validate(args)
+    except vr.InputError as error:
+        print(f"villageroute: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("villageroute: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (head)
+        sys.stderr.close()
+        return EXIT_OK

@@ -1,0 +1,127 @@
+"""The command line end to end on a small county: outputs, JSON, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_county import valley_county
+from villageroute.cli import main
+
+
+@pytest.fixture
+def county_file(tmp_path: Path) -> Path:
+    data = valley_county()
+    for feature in data["features"]:
+        if feature["properties"].get("kind") == "station":
+            feature["properties"]["up_parcels"] = 2
+    path = tmp_path / "valley.geojson"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_plan_writes_consistent_outputs(
+    county_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = main(["plan", str(county_file), "--time-limit", "1", "--out", str(out), "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in (
+        "per_parcel_cost",
+        "total_cost",
+        "distance_km",
+        "duration_h",
+        "vehicles_used",
+        "parcels_down",
+        "parcels_up",
+        "parcels_unserved",
+        "feasible",
+        "solver",
+        "stations",
+        "runtime_s",
+        "baseline",
+        "saving_pct",
+    ):
+        assert key in report
+    assert set(report["baseline"]) >= {"solver", "per_parcel_cost", "total_cost", "distance_km"}
+    assert report["feasible"] and report["saving_pct"] > 0
+
+    saved = json.loads((out / "plan.json").read_text())
+    assert saved["total_cost"] == pytest.approx(report["total_cost"])
+    assert sum(r["cost"] for r in saved["routes"]) == pytest.approx(report["total_cost"])
+
+    # The manifests add up to the plan.
+    rows = [
+        row for path in (out / "manifests").glob("*.csv") for row in csv.DictReader(path.open())
+    ]
+    assert len(list((out / "manifests").glob("*.csv"))) == report["vehicles_used"]
+    assert sum(int(r["drop_parcels"]) for r in rows) == report["parcels_down"]
+    assert sum(int(r["collect_parcels"]) for r in rows) == report["parcels_up"]
+
+    geo = json.loads((out / "plan.geojson").read_text())
+    lines = [f for f in geo["features"] if f["geometry"]["type"] == "LineString"]
+    points = [f for f in geo["features"] if f["geometry"]["type"] == "Point"]
+    assert len(lines) == report["vehicles_used"]
+    assert len(points) == len(rows)
+    # Routes follow the roads: the 3 km road to the hub has more than two vertices.
+    assert all(len(f["geometry"]["coordinates"]) > 2 for f in lines)
+
+
+def test_readable_summary_compares_with_naive(
+    county_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", str(county_file), "--time-limit", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "naive" in captured.out and "saving per parcel" in captured.out
+    assert "unreachable cutoff" in captured.out
+    assert "computing the" in captured.err  # progress goes to stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "missing.geojson"], "missing.geojson: file not found"),
+        (["plan", "--roads", "r.osm"], "give a county GeoJSON file, or both"),
+        (["plan", "{county}", "--time-limit", "0"], "--time-limit must be positive"),
+        (["validate", "{broken}"], "broken.geojson"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    args: list[str],
+    message: str,
+    county_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+    out = tmp_path / "out"
+    argv = [a.format(county=county_file, broken=broken) for a in args]
+    assert main([*argv, "--out", str(out)] if argv[0] == "plan" else argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("villageroute: error: ") and message in err[-1]
+    assert "Traceback" not in "\n".join(err)
+    assert not out.exists()
+
+
+def test_validate_reports_without_solving(
+    county_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(county_file), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stations"] == 5
+    assert [u["station_id"] for u in report["unreachable"]] == ["cutoff"]
+    assert report["far_snaps"] == ["far"]
+
+
+def test_module_entry_point_has_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "villageroute", "plan", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "--time-limit" in result.stdout
