@@ -1,4 +1,4 @@
-"""Command line: ``python -m villageroute plan|validate``.
+"""Command line: ``python -m villageroute plan|validate|sample``.
 
 Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 1 internal error.
 """
@@ -54,6 +54,16 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("validate", help="check a county's input without solving")
     county_inputs(check)
     check.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+
+    sample = commands.add_parser(
+        "sample",
+        help="regenerate the sample counties",
+        description="Regenerate data/sample_counties/ from real township positions and "
+        "county outlines (../shared/data/china_counties), byte for byte for a given seed.",
+    )
+    sample.add_argument("--shared", type=Path, default=None, help="the shared data folder")
+    sample.add_argument("--out", type=Path, default=Path("data/sample_counties"))
+    sample.add_argument("--seed", type=int, default=2026)
     return parser
 
 
@@ -172,6 +182,17 @@ def _print_summary(county: vr.County, report: dict[str, Any], out: Path | None) 
         print(f"written to {out}/")
 
 
+def _sample(args: argparse.Namespace) -> int:
+    from villageroute.samples import default_shared, write_sample_counties
+
+    shared = args.shared or default_shared()
+    if not (shared / "data" / "china_counties").exists():
+        raise vr.InputError("county facts not found (data/china_counties)", file=shared)
+    for path in write_sample_counties(shared, args.out, seed=args.seed):
+        print(path)
+    return EXIT_OK
+
+
 def _validate(args: argparse.Namespace) -> int:
     county = _load(args, None)
     report = _report(county)
@@ -193,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        return _plan(args) if args.command == "plan" else _validate(args)
+        command = {"plan": _plan, "validate": _validate, "sample": _sample}[args.command]
+        return command(args)
     except vr.InputError as error:
         print(f"villageroute: error: {error}", file=sys.stderr)
         return EXIT_INPUT
