@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import ANDORRA, needs_andorra
 from tests.test_county import valley_county
 from villageroute.cli import main
 
@@ -125,3 +126,61 @@ def test_module_entry_point_has_help() -> None:
         [sys.executable, "-m", "villageroute", "plan", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "--time-limit" in result.stdout
+
+
+@needs_andorra
+def test_andorra_from_osm_roads_own_stations_and_srtm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stations = tmp_path / "andorra-stations.geojson"
+    places = ANDORRA / "andorra_places.geojson"
+    assert (
+        main(["stations", str(places), "--depot", "Andorra la Vella", "--out", str(stations)]) == 0
+    )
+    capsys.readouterr()
+    out = tmp_path / "out"
+    code = main(
+        [
+            "plan",
+            "--roads",
+            str(ANDORRA / "andorra.osm.pbf"),
+            "--stations",
+            str(stations),
+            "--dem",
+            str(ANDORRA / "N42E001.hgt.zip"),
+            "--time-limit",
+            "3",
+            "--json",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["feasible"] and report["saving_pct"] >= 30
+    assert report["stations"] == 61 and len(report["unreachable"]) == 5
+    assert (out / "plan.geojson").exists()
+
+
+def test_stations_command_refuses_an_unknown_depot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    places = tmp_path / "places.geojson"
+    places.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [100.5, 25.8]},
+                        "properties": {"name": "A", "place": "village"},
+                    }
+                ],
+            }
+        )
+    )
+    out = tmp_path / "stations.geojson"
+    assert main(["stations", str(places), "--depot", "Nowhere", "--out", str(out)]) == 2
+    assert "no place named 'Nowhere'" in capsys.readouterr().err
+    assert not out.exists()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m villageroute plan|validate|sample``.
+"""Command line: ``python -m villageroute plan|validate|sample|stations``.
 
 Exit codes: 0 success, 2 bad input (one line on stderr, no traceback), 1 internal error.
 """
@@ -64,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--shared", type=Path, default=None, help="the shared data folder")
     sample.add_argument("--out", type=Path, default=Path("data/sample_counties"))
     sample.add_argument("--seed", type=int, default=2026)
+
+    places = commands.add_parser(
+        "stations",
+        help="make a stations file from OSM place points, with generated demand",
+        description="Turn place points (GeoJSON with name and OSM place columns, such as an "
+        "OSM extract's towns and villages) into village stations with daily demand drawn "
+        "by villageroute.demand, for use with plan --roads ... --stations.",
+    )
+    places.add_argument("places", type=Path, help="GeoJSON of place points")
+    places.add_argument("--depot", required=True, help="name of the place hosting the depot")
+    places.add_argument("--seed", type=int, default=0, help="demand seed")
+    places.add_argument("--out", type=Path, required=True, help="stations GeoJSON to write")
     return parser
 
 
@@ -193,6 +205,35 @@ def _sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stations(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    from villageroute.demand import stations_from_places
+    from villageroute.stations import stations_to_geodataframe
+
+    if not args.places.is_file():
+        raise vr.InputError("file not found", file=args.places)
+    try:
+        places = gpd.read_file(args.places)
+    except Exception as error:  # GDAL's many error types: report the file, not a traceback
+        raise vr.InputError(f"cannot read place points: {error}", file=args.places) from error
+    for column in ("name", "geometry"):
+        if column not in places:
+            raise vr.InputError("missing column", file=args.places, field=column)
+    if args.depot not in set(places["name"]):
+        raise vr.InputError(f"no place named {args.depot!r}", file=args.places, field="name")
+    stations = stations_from_places(places, depot=args.depot, seed=args.seed)
+    frame = stations_to_geodataframe(stations)
+    staging = args.out.with_name(f".{args.out.name}.partial")
+    frame.to_file(staging, driver="GeoJSON")
+    staging.replace(args.out)
+    print(
+        f"{args.out}: {len(stations)} stations, {sum(s.down_parcels for s in stations)} "
+        f"parcels down, {sum(s.up_parcels for s in stations)} up"
+    )
+    return EXIT_OK
+
+
 def _validate(args: argparse.Namespace) -> int:
     county = _load(args, None)
     report = _report(county)
@@ -214,7 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        command = {"plan": _plan, "validate": _validate, "sample": _sample}[args.command]
+        command = {
+            "plan": _plan,
+            "validate": _validate,
+            "sample": _sample,
+            "stations": _stations,
+        }[args.command]
         return command(args)
     except vr.InputError as error:
         print(f"villageroute: error: {error}", file=sys.stderr)
