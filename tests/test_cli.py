@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +70,11 @@ def test_plan_writes_consistent_outputs(tmp_path: Path, capsys: pytest.CaptureFi
     assert sum(int(r["drop_parcels"]) for r in rows) == report["parcels_down"]
     assert sum(int(r["collect_parcels"]) for r in rows) == report["parcels_up"]
 
+    # The map opens offline: one self-contained page, nothing fetched from the web.
+    page = (out / "map.html").read_text()
+    assert "<svg" in page and page.count("data-vehicle=") >= report["vehicles_used"]
+    assert not re.search(r"""(src|href)\s*=\s*["']https?://""", page)
+
     geo = json.loads((out / "plan.geojson").read_text())
     lines = [f for f in geo["features"] if f["geometry"]["type"] == "LineString"]
     points = [f for f in geo["features"] if f["geometry"]["type"] == "Point"]
@@ -122,6 +129,33 @@ def test_validate_reports_without_solving(
     assert report["stations"] == 5
     assert [u["station_id"] for u in report["unreachable"]] == ["cutoff"]
     assert report["far_snaps"] == ["far"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no headless Chromium installed")
+def test_map_renders_in_headless_chromium(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["plan", str(SAMPLE), "--time-limit", "2", "--out", str(out), "--json"]) == 0
+    result = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            (out / "map.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # After the page's script has run, the routes are still in the document.
+    assert result.stdout.count("data-vehicle=") >= 1 and "</svg>" in result.stdout
 
 
 def test_module_entry_point_has_help() -> None:

@@ -32,11 +32,13 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Unreachable:
-    """A station that cannot be routed, and why."""
+    """A station that cannot be routed, why, and where it is (WGS-84)."""
 
     station_id: str
     name: str
     reason: str
+    lon: float
+    lat: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,7 +252,7 @@ def load_county(
         )
         if any_dist[i] < dist[i] and edge_comp[any_edge[i]] != home:
             reason += f"; the road {any_dist[i]:,.0f} m away is cut off from the depot's network"
-        unreachable.append(Unreachable(station.id, station.name, reason))
+        unreachable.append(Unreachable(station.id, station.name, reason, station.lon, station.lat))
 
     routed = [s for s, keep in zip(ordered, ok, strict=True) if keep]
     net, node = split_edges(net, edge[ok], along[ok])

@@ -1,4 +1,4 @@
-"""Plan outputs for people and machines: plan.json, plan.geojson and driver manifests."""
+"""Plan outputs for people and machines: plan.json, plan.geojson, map.html, manifests."""
 
 from __future__ import annotations
 
@@ -106,8 +106,11 @@ def write_manifests(plan: Plan, folder: Path) -> list[Path]:
 
 
 def write_outputs(county: County, plan: Plan, report: dict[str, Any], folder: Path) -> None:
-    """Write ``plan.json``, ``plan.geojson`` and ``manifests/<vehicle>.csv`` to ``folder``."""
+    """Write ``plan.json``, ``plan.geojson``, ``map.html`` and ``manifests/<vehicle>.csv``."""
+    from villageroute.webmap import plan_map_html
+
     data = {**report, "routes": [route_record(plan, r) for r in plan.routes]}
     (folder / "plan.json").write_text(json.dumps(data, indent=1, default=float))
     (folder / "plan.geojson").write_text(json.dumps(plan_geojson(county, plan)))
+    (folder / "map.html").write_text(plan_map_html(county, plan), encoding="utf-8")
     write_manifests(plan, folder / "manifests")
