@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -201,7 +202,9 @@ def load_county(
     else:
         if roads is None or stations is None:
             raise InputError("load_county needs a county file, or both roads= and stations=")
-        settings = settings or Settings()
+        if settings is None:
+            named = isinstance(stations, (str, os.PathLike))
+            settings = Settings(name=Path(stations).stem if named else "county")
         roads_name = roads if isinstance(roads, (str, os.PathLike)) else "roads graph"
         say(f"reading roads from {roads_name}")
         ways = read_road_ways(roads)
