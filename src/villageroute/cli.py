@@ -195,8 +195,7 @@ def _print_summary(county: vr.County, report: dict[str, Any], out: Path | None) 
     )
     for lost in report["unserved"]:
         print(f"unserved {lost['station_id']}: {lost['reason']}")
-    for lost in report["unreachable"]:
-        print(f"unreachable {lost['station_id']} ({lost['name']}): {lost['reason']}")
+    _print_unreachable(report["unreachable"])
     if out is not None:
         print(f"written to {out}/")
 
@@ -241,6 +240,11 @@ def _stations(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_unreachable(unreachable: list[dict[str, Any]]) -> None:
+    for lost in unreachable:
+        print(f"unreachable {lost['station_id']} ({lost['name']}): {lost['reason']}")
+
+
 def _validate(args: argparse.Namespace) -> int:
     county = _load(args, None)
     report = _report(county)
@@ -251,8 +255,7 @@ def _validate(args: argparse.Namespace) -> int:
             f"{report['county']}: {report['stations']} routable stations on "
             f"{report['road_edges']} road edges"
         )
-        for lost in report["unreachable"]:
-            print(f"unreachable {lost['station_id']} ({lost['name']}): {lost['reason']}")
+        _print_unreachable(report["unreachable"])
         for station in report["far_snaps"]:
             print(f"far from its road (over {county.settings.snap_warn_m:g} m): {station}")
     return EXIT_OK
