@@ -157,8 +157,8 @@ border-radius:3px;user-select:none}
 .legend-item:hover{background:#eee}
 .legend-item.off{opacity:.35}
 .legend-item .sw{width:22px;height:5px;border-radius:2px;flex:none}
-.legend-item .nm{flex:1;font-weight:600}
-.legend-item .fig{color:#555;font-variant-numeric:tabular-nums}
+.legend-item .nm{font-weight:600;white-space:nowrap}
+.legend-item .fig{flex:1;text-align:right;color:#555;font-variant-numeric:tabular-nums}
 .problem li{padding:2px 0}.problem .why{color:#666;font-size:12px}
 .key svg{vertical-align:middle}
 .attr{margin-top:14px;color:#666;font-size:11px}
@@ -178,7 +178,7 @@ border-radius:3px;user-select:none}
 .station.unserved{fill:#fff;stroke:#d62728;stroke-width:2}
 .station.unreachable{fill:#fff;stroke:#d62728;stroke-width:2;stroke-dasharray:3 2}
 .scale{stroke:#333;stroke-width:2;vector-effect:non-scaling-stroke}
-.scale-text{font-size:11px;fill:#333}
+.scale-text{font-size:13px;fill:#333}
 """
 
 _JS = """
