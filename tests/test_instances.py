@@ -317,8 +317,8 @@ def test_load_bks_rejects_bad_rows(tmp_path: Path) -> None:
 
 
 def test_vrpspd_dir_absent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = tmp_path / "repo" / "src" / "villageroute" / "instances.py"
-    monkeypatch.setattr(instances, "__file__", str(fake))
+    fake = tmp_path / "repo" / "src" / "villageroute" / "instances" / "shared.py"
+    monkeypatch.setattr(instances.shared, "__file__", str(fake))
     with pytest.raises(FileNotFoundError, match=r"\.\./shared"):
         vrpspd_dir()
 

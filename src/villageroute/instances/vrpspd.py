@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from villageroute.errors import InputError
+from villageroute.instances.shared import instances_dir
 from villageroute.problem import Problem
 from villageroute.settings import VehicleType
 
@@ -759,8 +760,7 @@ def vrpspd_dir() -> Path:
     FileNotFoundError
         When the shared data folder is absent (e.g. a user's checkout without it).
     """
-    root = Path(__file__).resolve().parents[3] / "shared"
-    folder = root / "data" / "instances" / "vrpspd"
+    folder = instances_dir() / "vrpspd"
     if not folder.is_dir():
         raise FileNotFoundError(
             f"VRPSPD benchmark data not found at {folder}: the shared data folder "
