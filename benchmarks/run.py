@@ -1,22 +1,35 @@
-"""Run solvers on standard VRP benchmark instances and compare with best-known solutions.
+"""Run solvers and peers on standard VRP instances and compare with best-known solutions.
 
-Every solution is checked by the independent validator; a run whose plan does not
-validate, or leaves a customer unserved, is reported as infeasible and its gap is not
-counted in the means.
+Every solution, ours or a peer's, is checked the same way: through the independent
+validator on the instance's :class:`~villageroute.problem.Problem` (VRPSPD, CVRP,
+VRPTW), or the set's own checker (Li & Lim). A run that does not validate, or leaves a
+customer out, is reported infeasible and its gap is not counted in the means.
 
 Usage::
 
-    python benchmarks/run.py --suite dethloff --solver ortools --time-limit 10 --jobs 2 \
-        --out dethloff.csv
-    python benchmarks/run.py --suite dethloff --instances CON3-0,SCA8-3 --solver ortools,naive
+    python benchmarks/run.py --suite dethloff --solver best,ortools,peer-pyvrp,peer-vroom \\
+        --time-limit 10 --out dethloff.csv
+    python benchmarks/run.py --suite cvrp-x12 --solver best,peer-ortools --time-limit 1n
+    python benchmarks/run.py --suite cvrp-x --max-n 150 --solver peer-vroom --solutions sol/
 
-Each OR-Tools run already uses every core (``villageroute.plan`` runs one search per
-core side by side), so measure with ``--jobs 1``: more jobs share the cores and the
-gaps grow.
+Suites: dethloff, montane-galvao, salhi-nagy (CMTnX), cvrp-x (all of X; filter with
+``--min-n``/``--max-n``), cvrp-x12 (the fixed subset of :data:`suites.X_SUBSET`),
+solomon, li-lim. Solvers: ours (``best``, ``ortools``, ``pyvrp``, ``naive``) through
+:func:`villageroute.plan`, and the peers of :mod:`peers` (``peer-pyvrp``: PyVRP used
+directly; ``peer-vroom``; ``peer-ortools``: stock OR-Tools as in its documentation). A
+``best`` run also reports each portfolio member's plan from the same run, as
+``best[ortools]`` and ``best[pyvrp]``.
 
-Prints progress to stderr, then a markdown table of mean and worst gap per suite and
-solver; ``--out`` writes one CSV row per run (instance, n, solver, seed, cost, bks,
-gap_pct, seconds, feasible).
+``--time-limit`` takes seconds (``10``) or seconds per customer (``1n``, ``2.4n``), or a
+comma list of them (for gap-vs-time curves). ``best`` and ``ortools`` use two cores,
+everything else one: run those with ``--jobs 1``, single-core solvers with ``--jobs``
+up to the number of cores.
+
+Prints progress to stderr, then markdown tables of mean and worst gap per suite (and
+per class for Solomon and Li & Lim) and solver. ``--out`` writes one CSV row per run;
+``--solutions DIR`` writes each solution in CVRPLIB form, ``DIR/<instance>.sol`` (in
+``DIR/<solver>/`` when several solvers or seeds run; ``.s<seed>`` before ``.sol`` for
+seeds above 0).
 """
 
 from __future__ import annotations
@@ -24,23 +37,25 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import re
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from peers import PEERS, PeerFailed
+from suites import SUITES, Case, Routes, load_case, routes_of
 from villageroute.errors import InputError
-from villageroute.instances import load_bks, read_vrpspd, vrpspd_dir
-from villageroute.planning import plan
+from villageroute.instances.cvrp import write_solution
+from villageroute.planning import SOLVERS, plan
+from villageroute.plans import Plan
+from villageroute.solvers.portfolio import solve_portfolio
 from villageroute.validation import validate_plan
 
-SUITES = {
-    "dethloff": ("dethloff", "*.vrpspd"),
-    "montane-galvao": ("montane_galvao", "*.vrpspd"),
-    "salhi-nagy": ("salhi_nagy", "CMT*X.vrpspd"),
-}
+OURS = tuple(s for s in SOLVERS if s != "out-and-back")
+#: Peers by runner name; ``peer-ortools`` is stock OR-Tools (its documentation's model).
+PEER_SOLVERS = {f"peer-{name.removesuffix('-stock')}": solve for name, solve in PEERS.items()}
 
 
 @dataclass(frozen=True)
@@ -50,132 +65,257 @@ class Run:
     n: int
     solver: str
     seed: int
+    rule: str
+    time_limit: float
     cost: float
     bks: float
     gap_pct: float
     seconds: float
     feasible: bool
     violations: int
-    unserved: int
+    routes: int
+    note: str = ""
 
 
-def instances(suite: str, names: set[str] | None) -> Iterator[Path]:
-    folder, pattern = SUITES[suite]
-    for path in sorted((vrpspd_dir() / folder).glob(pattern)):
-        if names is None or path.stem in names:
-            yield path
+@dataclass(frozen=True)
+class Task:
+    suite: str
+    path: Path
+    solver: str
+    seed: int
+    time_rule: str
+    solutions: Path | None
 
 
-def fleet_size(capacity: float, delivery: float, pickup: float) -> int:
-    """Vehicles offered: the capacity lower bound on the number of routes, plus one.
-
-    The literature's fleet is unlimited, but idle vehicles only multiply the search's
-    moves: on the tight Dethloff sets, bound + 1 gave 0.9 points less gap than
-    bound + 2 or 3 at 10 s, and no best-known solution uses more. A run that cannot
-    serve everyone with it is reported infeasible, not hidden.
-    """
-    return math.ceil(max(delivery, pickup) / capacity) + 1
+def parse_time_rule(rule: str) -> str:
+    """Check a ``--time-limit`` entry: seconds (``10``) or seconds per customer (``1n``)."""
+    if not re.fullmatch(r"\d+(\.\d*)?n?|\.\d+n?", rule) or float(rule.rstrip("n")) <= 0:
+        raise argparse.ArgumentTypeError(f"{rule!r} is not seconds (10) or per customer (1n)")
+    return rule
 
 
-def run_one(suite: str, path: Path, solver: str, seed: int, time_limit: float) -> Run | str:
+def seconds_for(rule: str, n: int) -> float:
+    """Time limit of a run on an ``n``-customer instance under ``rule``."""
+    return float(rule[:-1]) * n if rule.endswith("n") else float(rule)
+
+
+def run_task(task: Task) -> list[Run] | str:
+    """Solve one instance with one solver; rows (more than one for ``best``) or a note."""
     try:
-        instance = read_vrpspd(path)
+        case = load_case(task.suite, task.path)
     except InputError as error:
-        return f"{suite} {path.stem}: skipped, unreadable: {error}"
-    vehicles = fleet_size(instance.capacity, instance.delivery.sum(), instance.pickup.sum())
-    problem = instance.to_problem(vehicles=min(vehicles, instance.n_customers))
-    start = time.perf_counter()
-    result = plan(problem, solver, time_limit=time_limit, seed=seed)
-    seconds = time.perf_counter() - start
-    violations = validate_plan(problem, result)
-    cost = result.total_cost
-    bks = load_bks()[instance.name]
-    feasible = not violations and not result.unserved
-    return Run(
-        suite=suite,
-        instance=instance.name,
-        n=problem.n - 1,
-        solver=solver,
-        seed=seed,
-        cost=round(cost, 4),
-        bks=bks,
-        gap_pct=round(100.0 * (cost - bks) / bks, 3),
-        seconds=round(seconds, 2),
-        feasible=feasible,
-        violations=len(violations),
-        unserved=len(result.unserved),
-    )
+        return f"{task.suite} {task.path.stem}: skipped, unreadable: {error}"
+    limit = seconds_for(task.time_rule, case.n)
+    row = {"suite": case.suite, "instance": case.name, "n": case.n, "seed": task.seed}
+    row |= {"rule": task.time_rule, "time_limit": limit, "bks": case.bks}
+    # Peers' routes are checked through a plan built from them; our solvers' own plans
+    # (times and loads as recorded) go to the validator as they are.
+    found: dict[str, tuple[Routes, float, str, Plan | None]] = {}
+    if task.solver in PEER_SOLVERS:
+        start = time.perf_counter()
+        try:
+            routes = PEER_SOLVERS[task.solver](case.peer, limit, task.seed)
+        except PeerFailed as error:
+            return f"{case.suite} {case.name} {task.solver}: {error}"
+        found[task.solver] = (routes, time.perf_counter() - start, "", None)
+    elif case.problem is None:
+        return f"{case.suite} {case.name} {task.solver}: our problem model has no paired requests"
+    elif task.solver == "best":
+        result = solve_portfolio(case.problem, time_limit=limit, seed=task.seed)
+        best = result.best
+        found["best"] = (routes_of(best), best.runtime_s, best.solver, best)
+        for name, member in result.members.items():
+            found[f"best[{name}]"] = (routes_of(member), best.runtime_s, "", member)
+    else:
+        mine = plan(case.problem, task.solver, time_limit=limit, seed=task.seed)
+        found[task.solver] = (routes_of(mine), mine.runtime_s, "", mine)
+
+    runs = []
+    for solver, (routes, seconds, note, own) in found.items():
+        if own is None:
+            cost, problems = case.evaluate(routes)
+        else:
+            problems = [str(v) for v in validate_plan(own.problem, own)]
+            problems += [f"{u.station_id} unserved: {u.reason}" for u in own.unserved]
+            cost = own.total_cost
+        served = sum(len(r) for r in routes)
+        if served != case.n and not problems:
+            problems = [f"{case.n - served} customers not served"]
+        runs.append(
+            Run(
+                **row,
+                solver=solver,
+                cost=round(cost, 4),
+                gap_pct=round(100.0 * (cost - case.bks) / case.bks, 3),
+                seconds=round(seconds, 2),
+                feasible=not problems,
+                violations=len(problems),
+                routes=len(routes),
+                note=note or (problems[0] if problems else ""),
+            )
+        )
+    if task.solutions is not None:
+        routes = found[task.solver][0]
+        write_solution(solution_path(task, case), routes, runs[0].cost)
+    return runs
 
 
-def table(runs: list[Run]) -> str:
+def solution_path(task: Task, case: Case) -> Path:
+    assert task.solutions is not None
+    suffix = f".s{task.seed}.sol" if task.seed else ".sol"
+    return task.solutions / f"{case.name}{suffix}"
+
+
+def group_of(run: Run) -> str:
+    """Table group: the suite, or the suite and class for Solomon and Li & Lim."""
+    if run.suite in ("solomon", "li-lim"):
+        # C101 -> C1, RC208 -> RC2, lrc104 -> lrc1: the class is letters and first digit.
+        return f"{run.suite} {run.instance.rstrip('0123456789')}{run.instance.lstrip('CRlcr')[0]}"
+    return run.suite
+
+
+def table(runs: list[Run], by_class: bool = False) -> str:
+    """Markdown: instances, feasible, mean and worst gap (feasible runs), mean seconds."""
     lines = [
-        "| suite | solver | instances | feasible | mean gap % | worst gap % | mean s |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| suite | solver | time limit | instances | feasible | mean gap % | worst gap % "
+        "| mean s |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    keys = sorted({(r.suite, r.solver) for r in runs})
-    for suite, solver in keys:
-        group = [r for r in runs if r.suite == suite and r.solver == solver]
-        ok = [r for r in group if r.feasible]
-        mean = sum(r.gap_pct for r in ok) / len(ok) if ok else float("nan")
-        worst = max((r.gap_pct for r in ok), default=float("nan"))
-        secs = sum(r.seconds for r in group) / len(group)
+
+    groups: dict[tuple[str, str, str], list[Run]] = {}
+    for run in runs:
+        group = group_of(run) if by_class else run.suite
+        groups.setdefault((group, run.rule, run.solver), []).append(run)
+    for (group, rule, solver), members in sorted(groups.items(), key=_order):
+        ok = [r for r in members if r.feasible]
+        mean = sum(r.gap_pct for r in ok) / len(ok) if ok else math.nan
+        worst = max((r.gap_pct for r in ok), default=math.nan)
+        secs = sum(r.seconds for r in members) / len(members)
+        limit = f"{rule[:-1]} s/customer" if rule.endswith("n") else f"{rule} s"
         lines.append(
-            f"| {suite} | {solver} | {len(group)} | {len(ok)} | {mean:.2f} | {worst:.2f} | "
-            f"{secs:.1f} |"
+            f"| {group} | {solver} | {limit} | {len(members)} | {len(ok)} | {mean:.2f} | "
+            f"{worst:.2f} | {secs:.1f} |"
         )
     return "\n".join(lines)
+
+
+def _order(item: tuple[tuple[str, str, str], list[Run]]) -> tuple[str, float, int, str]:
+    (group, rule, solver), _ = item
+    return (group, float(rule.rstrip("n")), solver.startswith("peer"), solver)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", default="dethloff", help=f"comma list of {', '.join(SUITES)}")
-    parser.add_argument("--solver", default="ortools", help="comma list of solvers")
-    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per run")
+    parser.add_argument(
+        "--solver",
+        default="best",
+        help=f"comma list of {', '.join((*OURS, *PEER_SOLVERS))}",
+    )
+    parser.add_argument(
+        "--time-limit",
+        default="10",
+        help="seconds (10) or seconds per customer (1n); a comma list runs each",
+    )
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 per instance")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
     parser.add_argument("--instances", default="", help="comma list of instance names")
+    parser.add_argument("--min-n", type=int, default=0, help="only instances with >= N customers")
+    parser.add_argument("--max-n", type=int, default=0, help="only instances with <= N customers")
     parser.add_argument("--out", type=Path, help="CSV file, one row per run")
+    parser.add_argument("--solutions", type=Path, help="write CVRPLIB .sol files here")
     args = parser.parse_args(argv)
 
+    suites = args.suite.split(",")
+    solvers = args.solver.split(",")
+    unknown = [s for s in suites if s not in SUITES] + [
+        s for s in solvers if s not in (*OURS, *PEER_SOLVERS)
+    ]
+    try:
+        rules = [parse_time_rule(r) for r in args.time_limit.split(",")]
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    if unknown:
+        parser.error(f"unknown suite or solver: {', '.join(unknown)}")
     names = set(args.instances.split(",")) if args.instances else None
+
+    paths: list[tuple[str, Path]] = []
+    for suite in suites:
+        try:
+            files = SUITES[suite]()
+        except FileNotFoundError as error:
+            print(f"{suite}: {error}", file=sys.stderr)
+            return 2
+        for path in files:
+            n = _customers(path)
+            if names is not None and path.stem not in names:
+                continue
+            if n is not None and (n < args.min_n or (args.max_n and n > args.max_n)):
+                continue
+            paths.append((suite, path))
+    several = len(solvers) > 1
     tasks = [
-        (suite, path, solver, seed, args.time_limit)
-        for suite in args.suite.split(",")
-        for path in instances(suite, names)
-        for solver in args.solver.split(",")
+        Task(
+            suite,
+            path,
+            solver,
+            seed,
+            rule,
+            None if args.solutions is None else args.solutions / (solver if several else ""),
+        )
+        for suite, path in paths
+        for rule in rules
+        for solver in solvers
         for seed in range(args.seeds)
     ]
     if not tasks:
         print("no instances matched", file=sys.stderr)
         return 2
+    for task in tasks:
+        if task.solutions is not None:
+            task.solutions.mkdir(parents=True, exist_ok=True)
+
     runs: list[Run] = []
-    skipped: list[str] = []
+    notes: list[str] = []
+    started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, *task) for task in tasks]
+        futures = [pool.submit(run_task, task) for task in tasks]
         for k, future in enumerate(futures, start=1):
-            run = future.result()
-            if isinstance(run, str):
-                skipped.append(run)
-                print(f"[{k}/{len(tasks)}] {run}", file=sys.stderr)
+            result = future.result()
+            elapsed = time.perf_counter() - started
+            eta = elapsed / k * (len(tasks) - k)
+            head = f"[{k}/{len(tasks)} {elapsed / 60:.1f} min, ~{eta / 60:.0f} min left]"
+            if isinstance(result, str):
+                notes.append(result)
+                print(f"{head} {result}", file=sys.stderr)
                 continue
-            runs.append(run)
-            flag = "" if run.feasible else f"  INFEASIBLE ({run.violations} violations, "
-            flag += "" if run.feasible else f"{run.unserved} unserved)"
-            print(
-                f"[{k}/{len(tasks)}] {run.suite} {run.instance} {run.solver} seed {run.seed}: "
-                f"{run.cost:.2f} vs {run.bks:.2f} ({run.gap_pct:+.2f} %) "
-                f"in {run.seconds:.1f} s{flag}",
-                file=sys.stderr,
-            )
+            runs.extend(result)
+            for run in result:
+                flag = "" if run.feasible else f"  INFEASIBLE: {run.note}"
+                print(
+                    f"{head} {run.suite} {run.instance} {run.solver} seed {run.seed}: "
+                    f"{run.cost:.2f} vs {run.bks:.2f} ({run.gap_pct:+.2f} %) "
+                    f"in {run.seconds:.1f} s{flag}",
+                    file=sys.stderr,
+                )
     if args.out and runs:
         with args.out.open("w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(asdict(runs[0])))
             writer.writeheader()
             writer.writerows(asdict(r) for r in runs)
     print(table(runs))
-    for line in dict.fromkeys(skipped):
+    if any(r.suite in ("solomon", "li-lim") for r in runs):
+        print()
+        print(table([r for r in runs if r.suite in ("solomon", "li-lim")], by_class=True))
+    for line in dict.fromkeys(notes):
         print(f"- {line}")
     return 0
+
+
+def _customers(path: Path) -> int | None:
+    """Customers from a CVRPLIB X name (``X-n101-k25``: 100), else unknown (no filter)."""
+    match = re.match(r"X-n(\d+)-", path.stem)
+    return int(match.group(1)) - 1 if match else None
 
 
 if __name__ == "__main__":

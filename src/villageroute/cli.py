@@ -47,7 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     county_inputs(plan)
-    plan.add_argument("--solver", choices=vr.SOLVERS, default="ortools")
+    plan.add_argument(
+        "--solver",
+        choices=vr.SOLVERS,
+        default="best",
+        help="best (default: OR-Tools and PyVRP side by side, cheapest valid plan), "
+        "ortools, pyvrp, or a baseline (naive, out-and-back)",
+    )
     plan.add_argument(
         "--time-limit", type=float, default=10.0, help="seconds for the whole run (default 10)"
     )
@@ -128,6 +134,7 @@ def _plan(args: argparse.Namespace) -> int:
     report = {
         **summary,
         "solver": args.solver,
+        "engine": result.solver,
         "stations": problem.n - 1,
         "runtime_s": time.perf_counter() - started,
         "baseline": {

@@ -11,13 +11,15 @@ from villageroute.plans import Plan
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive, solve_out_and_back
 from villageroute.solvers.ortools_routing import solve_ortools
+from villageroute.solvers.portfolio import solve_best
+from villageroute.solvers.pyvrp_backend import solve_pyvrp
 
-SOLVERS = ("ortools", "naive", "out-and-back")
+SOLVERS = ("best", "ortools", "pyvrp", "naive", "out-and-back")
 
 
 def plan(
     county: County | Problem,
-    solver: str = "ortools",
+    solver: str = "best",
     *,
     time_limit: float = 10.0,
     seed: int = 0,
@@ -31,15 +33,19 @@ def plan(
     county
         A loaded county (see :func:`villageroute.load_county`) or a :class:`Problem`.
     solver
-        ``"ortools"`` (co-routing with local search), or a baseline: ``"naive"``
-        (separate nearest-neighbour delivery and collection trips) or
-        ``"out-and-back"`` (a round trip per station and direction).
+        ``"best"`` (the portfolio: OR-Tools and, where it can model the problem,
+        PyVRP side by side; the cheapest valid plan wins), ``"ortools"`` (co-routing
+        with guided local search; models every rule), ``"pyvrp"`` (hybrid genetic
+        search; no freshness deadlines), or a baseline: ``"naive"`` (separate
+        nearest-neighbour delivery and collection trips) or ``"out-and-back"`` (a round
+        trip per station and direction).
     time_limit
         Seconds the solver may search; must be positive.
     seed
         Random seed; the same seed gives the same plan.
     workers
-        Searches run side by side for ``"ortools"`` (keeping the best plan); by
+        CPU cores to use: ``"best"`` gives one to PyVRP and the rest to OR-Tools;
+        ``"ortools"`` runs that many searches side by side (keeping the best plan). By
         default one per CPU core, at most two.
     progress
         Called with short progress messages during the search.
@@ -58,12 +64,18 @@ def plan(
         return solve_naive(problem)
     if solver == "out-and-back":
         return solve_out_and_back(problem)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    if solver == "best":
+        return solve_best(
+            problem, time_limit=time_limit, seed=seed, workers=workers, progress=progress
+        )
+    if solver == "pyvrp":
+        return solve_pyvrp(problem, time_limit=time_limit, seed=seed, progress=progress)
     # The naive plan is a cheap, valid incumbent: the search starts from it and so never
     # returns anything costlier in its objective. Where one visit must do both jobs, the
     # naive plan (separate trips) is not valid, and the search starts from scratch.
     baseline = solve_naive(problem) if problem.split_visits else None
-    if workers is None:
-        workers = min(2, os.cpu_count() or 1)
     return solve_ortools(
         problem,
         time_limit=time_limit,

@@ -59,9 +59,21 @@ from pathlib import Path
 import numpy as np
 
 from villageroute.errors import InputError
+from villageroute.instances._common import (
+    MATRIX_FORMATS,
+    Rows,
+    coord_weights,
+    depots,
+    distance_cost_problem,
+    frozen,
+    matrix,
+    node_rows,
+    require,
+    seconds_per_unit,
+    split_sections,
+)
 from villageroute.instances.shared import instances_dir
 from villageroute.problem import Problem
-from villageroute.settings import VehicleType
 
 __all__ = [
     "VrpspdInstance",
@@ -86,9 +98,6 @@ _DEFAULT_COORD_SCALE = {"EXACT_2D": 1000.0}
 _DEFAULT_EXPLICIT_SCALE = 10_000.0
 #: Salhi-Nagy VRPSPD files (``CMT1X`` ... ``CMT14X``) store demands x100.
 _SALHI_NAGY_X = re.compile(r"CMT\d+X")
-_MATRIX_FORMATS = frozenset(
-    {"FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW"}
-)
 _SECTIONS = frozenset(
     {"NODE_COORD_SECTION", "EDGE_WEIGHT_SECTION", "PICKUP_AND_DELIVERY_SECTION", "DEPOT_SECTION"}
 )
@@ -110,8 +119,6 @@ _SPEC_KEYS = frozenset(
         "DISPLAY_DATA_TYPE",
     }
 )
-_DAY = 86_400.0
-_HUGE_SHIFT_S = 24 * 3600.0
 
 
 # --------------------------------------------------------------------------------------
@@ -178,14 +185,14 @@ class VrpspdInstance:
             raise InputError(f"distance has shape {distance.shape}, expected {(n, n)}", **where)
         if not np.isfinite(distance).all() or (distance < 0).any():
             raise InputError("distance has negative or non-finite entries", **where)
-        object.__setattr__(self, "distance", _frozen(distance))
+        object.__setattr__(self, "distance", frozen(distance))
         for name in ("delivery", "pickup", "service"):
             values = np.array(getattr(self, name), dtype=float)
             if values.shape != (n,) or not np.isfinite(values).all() or (values < 0).any():
                 raise InputError(f"{name} must be {n} finite numbers >= 0", **where)
-            object.__setattr__(self, name, _frozen(values))
+            object.__setattr__(self, name, frozen(values))
         if self.coords is not None:
-            object.__setattr__(self, "coords", _frozen(np.array(self.coords, dtype=float)))
+            object.__setattr__(self, "coords", frozen(np.array(self.coords, dtype=float)))
         if not self.capacity > 0:
             raise InputError(f"capacity must be > 0, got {self.capacity}", **where)
         if self.max_route_length is not None and not self.max_route_length > 0:
@@ -210,7 +217,7 @@ class VrpspdInstance:
         if horizon is None:
             # A route visits each customer at most once: n edges of at most max(distance).
             horizon = self.dimension * float(self.distance.max()) + float(self.service[1:].sum())
-        return 1.0 if horizon <= _HUGE_SHIFT_S else _HUGE_SHIFT_S / horizon
+        return seconds_per_unit(horizon)
 
     def to_problem(self, vehicles: int | None = None) -> Problem:
         """This instance as a :class:`~villageroute.problem.Problem` whose cost is distance.
@@ -233,45 +240,29 @@ class VrpspdInstance:
           with ``seconds_per_unit`` chosen so that no route can exceed it). All stations
           are open 0..24 h and the day is 0..24 h.
         """
-        n = self.dimension
         count = self.n_customers if vehicles is None else int(vehicles)
-        if count < 1:
-            raise InputError(f"vehicles must be >= 1, got {vehicles}", file=self.source)
         k = self.seconds_per_unit
         if self.max_route_length is None:
             shift_hours = 24.0
         else:
             shift_hours = min(24.0, self.max_route_length * k / 3600.0)
-        vehicle = VehicleType(
-            name="vrpspd",
-            count=count,
-            capacity_kg=float(self.capacity),
-            capacity_parcels=max(1, self.n_customers),
-            cost_per_km=1000.0,
-            cost_per_hour=0.0,
-            cost_per_day=0.0,
-            max_shift_hours=shift_hours,
-        )
         service = self.service * k
         service[0] = 0.0
-        ids = [str(i) for i in range(1, n + 1)]
-        return Problem.from_arrays(
-            self.distance,
-            self.distance * k,
-            vehicle_types=[vehicle],
-            down_parcels=(self.delivery > 0).astype(np.int64),
-            up_parcels=(self.pickup > 0).astype(np.int64),
-            down_kg=self.delivery,
-            up_kg=self.pickup,
-            service_s=service,
-            open_s=0.0,
-            close_s=_DAY,
-            ids=ids,
-            names=[f"{self.name}/{i}" for i in ids],
-            day_start_s=0.0,
-            day_end_s=_DAY,
-            split_visits=False,
+        return distance_cost_problem(
             name=self.name,
+            vehicle_name="vrpspd",
+            ids=[str(i) for i in range(1, self.dimension + 1)],
+            distance=self.distance,
+            time_s=self.distance * k,
+            count=count,
+            capacity=self.capacity,
+            down_kg=self.delivery,
+            down_parcels=(self.delivery > 0).astype(np.int64),
+            up_kg=self.pickup,
+            up_parcels=(self.pickup > 0).astype(np.int64),
+            service_s=service,
+            shift_hours=shift_hours,
+            source=self.source,
         )
 
 
@@ -307,7 +298,7 @@ def read_vrpspd(
         text = path.read_text()
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
-    spec, sections = _split(text, path)
+    spec, sections = split_sections(text, path, sections=_SECTIONS, keys=_SPEC_KEYS)
 
     def get(key: str) -> str | None:
         return spec.get(key)
@@ -348,28 +339,28 @@ def read_vrpspd(
     coords = None
     if weight_type == "EXPLICIT":
         fmt = (get("EDGE_WEIGHT_FORMAT") or "").upper()
-        if fmt not in _MATRIX_FORMATS:
+        if fmt not in MATRIX_FORMATS:
             raise InputError(
                 f"EDGE_WEIGHT_FORMAT {fmt or '(missing)'!r} is not supported "
-                f"(supported: {', '.join(sorted(_MATRIX_FORMATS))})",
+                f"(supported: {', '.join(sorted(MATRIX_FORMATS))})",
                 file=path,
                 field="EDGE_WEIGHT_FORMAT",
             )
-        weights = _matrix(_require(sections, "EDGE_WEIGHT_SECTION", path), fmt, n, path)
+        weights = matrix(require(sections, "EDGE_WEIGHT_SECTION", path), fmt, n, path)
         file_scale = scale if scale is not None else (keyword_scale or _DEFAULT_EXPLICIT_SCALE)
         # LKH-3 multiplies DISTANCE and service times by its SCALE (1 when the keyword is
         # absent: the matrix was pre-scaled), converting them to edge-weight units.
         lkh_scale = keyword_scale or 1.0
         default_demand_scale = _DEFAULT_EXPLICIT_SCALE if keyword_scale is None else 1.0
     elif weight_type in _COORD_TYPES:
-        coords = _coords(_require(sections, "NODE_COORD_SECTION", path), n, path)
+        coords = _coords(require(sections, "NODE_COORD_SECTION", path), n, path)
         file_scale = (
             scale
             if scale is not None
             else keyword_scale or _DEFAULT_COORD_SCALE.get(weight_type, 1.0)
         )
         lkh_scale = file_scale
-        weights = _coord_weights(coords, weight_type, file_scale)
+        weights = coord_weights(coords, weight_type, file_scale)
         default_demand_scale = 100.0 if _SALHI_NAGY_X.fullmatch(name) else 1.0
     else:
         raise InputError(
@@ -381,13 +372,13 @@ def read_vrpspd(
     dscale = demand_scale if demand_scale is not None else default_demand_scale
     to_natural = lkh_scale / file_scale  # time-like file values -> natural units
 
-    rows = _pickup_delivery(_require(sections, "PICKUP_AND_DELIVERY_SECTION", path), n, path)
+    rows = _pickup_delivery(require(sections, "PICKUP_AND_DELIVERY_SECTION", path), n, path)
     ready, due, service, pickup, delivery = rows.T
     if "DEPOT_SECTION" in sections:
-        depots = _depots(sections["DEPOT_SECTION"], n, path)
-        if depots != [1]:
+        depot_ids = depots(sections["DEPOT_SECTION"], n, path)
+        if depot_ids != [1]:
             raise InputError(
-                f"only a single depot at node 1 is supported, got {depots}",
+                f"only a single depot at node 1 is supported, got {depot_ids}",
                 file=path,
                 field="DEPOT_SECTION",
             )
@@ -445,112 +436,14 @@ def read_vrpspd(
     )
 
 
-_Rows = list[tuple[int, list[str]]]  # (1-based line number, tokens)
+def _coords(rows: Rows, n: int, path: Path) -> np.ndarray:
+    return node_rows(rows, n, 2, path, "NODE_COORD_SECTION")
 
 
-def _split(text: str, path: Path) -> tuple[dict[str, str], dict[str, _Rows]]:
-    """Specification entries (``KEY : value``) and the data lines of each section."""
-    spec: dict[str, str] = {}
-    sections: dict[str, _Rows] = {}
-    current: _Rows | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if not (line[0].isalpha() or line[0] == "_"):
-            if current is None:
-                raise InputError(
-                    f"line {number}: data outside any section: {line[:40]!r}", file=path
-                )
-            current.append((number, line.split()))
-            continue
-        match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*:?\s*(.*)$", line)
-        assert match is not None
-        key, value = match[1].upper(), match[2].strip()
-        if key == "EOF":
-            break
-        if key in _SECTIONS:
-            if key in sections:
-                raise InputError(f"line {number}: {key} appears twice", file=path, field=key)
-            sections[key] = current = []
-            if value:  # data on the section's own line
-                current.append((number, value.split()))
-        elif key in _SPEC_KEYS:
-            if key in spec and key != "COMMENT":
-                raise InputError(f"line {number}: {key} appears twice", file=path, field=key)
-            spec[key] = value
-            current = None
-        else:
-            raise InputError(
-                f"line {number}: unknown keyword {key!r} (or a section's data line that "
-                f"does not start with a number: {line[:40]!r})",
-                file=path,
-            )
-    return spec, sections
-
-
-def _require(sections: dict[str, _Rows], key: str, path: Path) -> _Rows:
-    if key not in sections:
-        raise InputError(f"{key} is missing", file=path, field=key)
-    return sections[key]
-
-
-def _numbers(row: tuple[int, list[str]], path: Path, field: str) -> list[float]:
-    number, tokens = row
-    try:
-        values = [float(t) for t in tokens]
-    except ValueError:
-        bad = next(t for t in tokens if not _is_number(t))
-        raise InputError(
-            f"line {number}: {bad!r} is not a number", file=path, field=field
-        ) from None
-    if not all(math.isfinite(v) for v in values):
-        raise InputError(f"line {number}: non-finite number", file=path, field=field)
-    return values
-
-
-def _is_number(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _node_rows(rows: _Rows, n: int, width: int, path: Path, field: str) -> np.ndarray:
-    """``n`` lines ``id v1 .. v_width`` with ids 1..n once each; values ordered by id."""
-    if len(rows) != n:
-        raise InputError(f"{len(rows)} lines, expected DIMENSION = {n}", file=path, field=field)
-    out = np.zeros((n, width))
-    seen: dict[int, int] = {}
-    for row in rows:
-        values = _numbers(row, path, field)
-        line = row[0]
-        if len(values) != width + 1:
-            raise InputError(
-                f"line {line}: {len(values)} fields, expected {width + 1}", file=path, field=field
-            )
-        node = values[0]
-        if not node.is_integer() or not 1 <= node <= n:
-            raise InputError(f"line {line}: node id {node:g} not in 1..{n}", file=path, field=field)
-        node = int(node)
-        if node in seen:
-            raise InputError(
-                f"line {line}: node {node} repeated (line {seen[node]})", file=path, field=field
-            )
-        seen[node] = line
-        out[node - 1] = values[1:]
-    return out
-
-
-def _coords(rows: _Rows, n: int, path: Path) -> np.ndarray:
-    return _node_rows(rows, n, 2, path, "NODE_COORD_SECTION")
-
-
-def _pickup_delivery(rows: _Rows, n: int, path: Path) -> np.ndarray:
+def _pickup_delivery(rows: Rows, n: int, path: Path) -> np.ndarray:
     """Columns ready, due, service, pickup, delivery (file units), by node."""
     field_name = "PICKUP_AND_DELIVERY_SECTION"
-    data = _node_rows(rows, n, 6, path, field_name)
+    data = node_rows(rows, n, 6, path, field_name)
     _, ready, due, service, pickup, delivery = data.T
     for name, values in (("pickup", pickup), ("delivery", delivery)):
         bad = np.flatnonzero((values < 0) | (values != np.round(values)))
@@ -570,60 +463,6 @@ def _pickup_delivery(rows: _Rows, n: int, path: Path) -> np.ndarray:
             field=field_name,
         )
     return np.column_stack([ready, due, service, pickup, delivery])
-
-
-def _depots(rows: _Rows, n: int, path: Path) -> list[int]:
-    values = [v for row in rows for v in _numbers(row, path, "DEPOT_SECTION")]
-    if -1 in values:
-        values = values[: values.index(-1)]
-    if not values or any(not v.is_integer() or not 1 <= v <= n for v in values):
-        raise InputError(
-            f"depot ids must be in 1..{n}, terminated by -1", file=path, field="DEPOT_SECTION"
-        )
-    return [int(v) for v in values]
-
-
-def _matrix(rows: _Rows, fmt: str, n: int, path: Path) -> np.ndarray:
-    values = np.array(
-        [v for row in rows for v in _numbers(row, path, "EDGE_WEIGHT_SECTION")], dtype=float
-    )
-    counts = {
-        "FULL_MATRIX": n * n,
-        "UPPER_ROW": n * (n - 1) // 2,
-        "LOWER_ROW": n * (n - 1) // 2,
-        "UPPER_DIAG_ROW": n * (n + 1) // 2,
-        "LOWER_DIAG_ROW": n * (n + 1) // 2,
-    }
-    if len(values) != counts[fmt]:
-        raise InputError(
-            f"{len(values)} edge weights, expected {counts[fmt]} for a {fmt} of dimension {n}",
-            file=path,
-            field="EDGE_WEIGHT_SECTION",
-        )
-    if (values < 0).any():
-        raise InputError("negative edge weight", file=path, field="EDGE_WEIGHT_SECTION")
-    if fmt == "FULL_MATRIX":
-        return values.reshape(n, n)
-    # Row-wise triangles, in row-major order; mirror them into a symmetric matrix.
-    diag = fmt.endswith("DIAG_ROW")
-    if fmt.startswith("UPPER"):
-        rows_i, cols_i = np.triu_indices(n, k=0 if diag else 1)
-    else:
-        rows_i, cols_i = np.tril_indices(n, k=0 if diag else -1)
-    matrix = np.zeros((n, n))
-    matrix[rows_i, cols_i] = values
-    return matrix + matrix.T - np.diag(np.diag(matrix))
-
-
-def _coord_weights(coords: np.ndarray, weight_type: str, scale: float) -> np.ndarray:
-    """LKH-3's integer edge weights from coordinates (``Distance.c``)."""
-    diff = coords[:, None, :] - coords[None, :, :]
-    euclid = scale * np.sqrt((diff**2).sum(axis=2))
-    if weight_type == "CEIL_2D":
-        return np.ceil(euclid)
-    if weight_type == "FLOOR_2D":
-        return np.floor(euclid)
-    return np.floor(euclid + 0.5)  # EXACT_2D, EUC_2D: (int) (Scale * d + 0.5)
 
 
 # --------------------------------------------------------------------------------------
@@ -803,9 +642,3 @@ def load_bks(path: _Path | None = None) -> dict[str, float]:
                 )
             out[name] = value
     return out
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, copy=True)
-    array.setflags(write=False)
-    return array

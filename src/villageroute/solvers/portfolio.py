@@ -1,0 +1,172 @@
+"""The ``best`` solver: every engine that fits the problem, side by side, cheapest valid plan.
+
+OR-Tools models every rule of the county problem (freshness, cold chain, split visits,
+several trips); PyVRP's hybrid genetic search is far stronger on the plain structure
+(capacity, time windows, mixed fleet, reloads) but cannot express a freshness deadline.
+The portfolio runs OR-Tools and, where it can model the problem exactly, PyVRP, each on
+its own core and for the whole time limit, checks every plan with the independent
+validator, and keeps the one that serves the most stations and then costs least. The
+naive plan (when one visit need not do both jobs) is a third, free candidate and the
+OR-Tools search's starting point.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
+
+from villageroute.plans import Plan
+from villageroute.problem import Problem
+from villageroute.solvers.naive import solve_naive
+from villageroute.solvers.ortools_routing import solve_ortools
+from villageroute.solvers.pyvrp_backend import solve_pyvrp, unsupported
+from villageroute.validation import validate_plan
+
+#: Seconds kept back from each member's limit for forking, model building and returning
+#: the plan, so that the portfolio as a whole stays within its time limit.
+_OVERHEAD_S = 0.15
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """What each member of the portfolio found, and the plan chosen.
+
+    Attributes
+    ----------
+    best
+        The chosen plan; its ``solver`` is ``"best/<member>"``.
+    members
+        Each member's plan by name (``"ortools"``, ``"pyvrp"``, ``"naive"``).
+    violations
+        Number of validator violations of each member's plan (0: valid).
+    skipped
+        Members not run, with the reason (e.g. PyVRP cannot model freshness).
+    """
+
+    best: Plan
+    members: dict[str, Plan]
+    violations: dict[str, int]
+    skipped: dict[str, str]
+
+
+def solve_best(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """The cheapest valid plan of the portfolio (see :func:`solve_portfolio`)."""
+    return solve_portfolio(
+        problem, time_limit=time_limit, seed=seed, workers=workers, progress=progress
+    ).best
+
+
+def solve_portfolio(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PortfolioResult:
+    """Run every solver that fits ``problem`` side by side and keep the best valid plan.
+
+    Parameters
+    ----------
+    problem
+        The day's problem.
+    time_limit
+        Wall-clock seconds for the whole portfolio; every member searches for about
+        this long, in parallel.
+    seed
+        Passed to every member.
+    workers
+        CPU cores to use; by default all of them. PyVRP takes one, OR-Tools the rest (its
+        side-by-side searches). With a single core the members run one after the other,
+        each for half the time.
+    progress
+        Called with short messages, prefixed by the member's name.
+
+    Returns
+    -------
+    PortfolioResult
+        The chosen plan (fewest unserved stations, then lowest cost, among the plans
+        the validator accepts) and each member's plan.
+    """
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    started = time.perf_counter()
+    cores = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    members: dict[str, Plan] = {}
+    skipped: dict[str, str] = {}
+    # Where a station's two jobs may be split, the naive plan is valid, free, and the
+    # start that keeps OR-Tools from ever returning anything costlier.
+    warm = solve_naive(problem) if problem.split_visits else None
+    if warm is not None:
+        members["naive"] = warm
+    reason = unsupported(problem)
+    if reason is not None:
+        skipped["pyvrp"] = reason
+
+    def say(name: str) -> Callable[[str], None] | None:
+        return None if progress is None else (lambda message: progress(f"{name}: {message}"))
+
+    parallel = cores > 1 and reason is None
+    share = 1.0 if parallel or reason is not None else 0.5
+    budget = max((time_limit - (time.perf_counter() - started)) * share - _OVERHEAD_S, 0.05)
+    ortools_kwargs: dict[str, object] = {
+        "time_limit": budget,
+        "seed": seed,
+        "warm_start": warm,
+        "workers": min(2, cores - 1) if parallel else min(2, cores),
+        "progress": say("ortools"),
+    }
+    calls: dict[str, Callable[[], Plan]] = {}
+    if reason is None:
+        calls["pyvrp"] = partial(
+            solve_pyvrp, problem, time_limit=budget, seed=seed, progress=say("pyvrp")
+        )
+    calls["ortools"] = partial(solve_ortools, problem, **ortools_kwargs)  # type: ignore[arg-type]
+    if parallel:
+        # Forked children inherit the calls (progress callbacks do not pickle) and the
+        # problem; only the plans come back. Solver objects never cross processes.
+        _PENDING.update(calls)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=len(calls), mp_context=context) as pool:
+                futures = {name: pool.submit(_run_pending, name) for name in calls}
+                for name, future in futures.items():
+                    members[name] = replace(future.result(), problem=problem)
+        finally:
+            _PENDING.clear()
+    else:
+        for name, call in calls.items():
+            if name == "ortools" and "pyvrp" in members:
+                left = time_limit - (time.perf_counter() - started) - _OVERHEAD_S
+                call = partial(call, time_limit=max(left, 0.05))
+            members[name] = call()
+
+    violations = {name: len(validate_plan(problem, plan)) for name, plan in members.items()}
+    # A plan the validator rejects is a bug in its solver; it is never chosen while a
+    # valid one exists, and the caller sees the count in ``violations``.
+    name = min(
+        members,
+        key=lambda m: (violations[m] > 0, len(members[m].unserved), members[m].total_cost),
+    )
+    best = replace(members[name], solver=f"best/{name}", runtime_s=time.perf_counter() - started)
+    return PortfolioResult(best=best, members=members, violations=violations, skipped=skipped)
+
+
+#: The calls of a parallel portfolio run, set just before its processes are forked.
+_PENDING: dict[str, Callable[[], Plan]] = {}
+
+
+def _run_pending(name: str) -> Plan:
+    return _PENDING[name]()
