@@ -278,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     notes: list[str] = []
     started = time.perf_counter()
+    # Rows go to the CSV as runs finish, so an interrupted long run keeps what it did.
+    writer = None
+    sink = args.out.open("w", newline="") if args.out else None
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_task, task) for task in tasks]
         for k, future in enumerate(futures, start=1):
@@ -298,11 +301,14 @@ def main(argv: list[str] | None = None) -> int:
                     f"in {run.seconds:.1f} s{flag}",
                     file=sys.stderr,
                 )
-    if args.out and runs:
-        with args.out.open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(asdict(runs[0])))
-            writer.writeheader()
-            writer.writerows(asdict(r) for r in runs)
+                if sink is not None:
+                    if writer is None:
+                        writer = csv.DictWriter(sink, fieldnames=list(asdict(run)))
+                        writer.writeheader()
+                    writer.writerow(asdict(run))
+                    sink.flush()
+    if sink is not None:
+        sink.close()
     print(table(runs))
     if any(r.suite in ("solomon", "li-lim") for r in runs):
         print()

@@ -112,7 +112,7 @@ def _vrpspd_files(folder: str, pattern: str) -> Callable[[], list[Path]]:
 SUITES: dict[str, Callable[[], list[Path]]] = {
     "dethloff": _vrpspd_files("dethloff", "*.vrpspd"),
     "montane-galvao": _vrpspd_files("montane_galvao", "*.vrpspd"),
-    "salhi-nagy": _vrpspd_files("salhi_nagy", "CMT*X.vrpspd"),
+    "salhi-nagy": _vrpspd_files("salhi_nagy", "CMT*X.vrpmpd"),
     "cvrp-x": lambda: sorted(
         (cvrp.cvrp_dir() / "uchoa_x").glob("X-n*.vrp"),
         key=lambda p: int(p.stem.split("-")[1][1:]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +12,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import villageroute as vr
+from tests.helpers import SHARED
 from villageroute.instances import load_bks, read_vrpspd
 from villageroute.settings import VehicleType
 from villageroute.solvers.pyvrp_backend import _Model, solve_pyvrp, unsupported
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 VRPSPD = SHARED / "data" / "instances" / "vrpspd"
 
 VAN = VehicleType(

@@ -1,6 +1,9 @@
 """Private helpers shared by the instance readers.
 
 * Reading a file with a one-line :class:`~villageroute.errors.InputError` on failure.
+* Checked, read-only arrays of the instance dataclasses.
+* Column files (Solomon, Li & Lim): non-blank lines, node numbers 0..n-1 once each.
+* Route lines of solution files (``Route #k: 1 2 ...``, CVRPLIB and Li & Lim).
 * TSPLIB-style files (VRPSPD of LKH-3, CVRPLIB): specification lines, sections of data
   lines with their line numbers, node rows, explicit matrices, coordinate weights.
 * ``bks*.csv`` files of best-known values (:class:`BestKnown`).
@@ -13,10 +16,10 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,6 +32,8 @@ PathArg = str | PathLike[str]
 #: Data lines of a section: (1-based line number, tokens).
 Rows = list[tuple[int, list[str]]]
 DAY_S = 86_400.0
+#: A route line of a solution file: ``Route #k: ...`` (CVRPLIB) or ``Route k : ...``.
+ROUTE_LINE = re.compile(r"route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
 
 
 class BestKnown(NamedTuple):
@@ -98,52 +103,193 @@ def load_bks_csv(
         a route count that is not a whole number >= 1, an instance listed twice with
         different values.
     """
+    out: dict[str, BestKnown] = {}
+    for line, row in csv_rows(path, (instance, cost, routes)):
+        name = (row[instance] or "").strip()
+        if not name:
+            raise InputError(f"line {line}: empty instance name", file=path, field=instance)
+        try:
+            value = float(row[cost])
+        except (TypeError, ValueError):
+            raise InputError(
+                f"line {line}: {row[cost]!r} is not a number", file=path, field=cost
+            ) from None
+        if not math.isfinite(value) or value <= 0:
+            raise InputError(f"line {line}: {cost} must be > 0", file=path, field=cost)
+        try:
+            count = int((row[routes] or "").strip())
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise InputError(
+                f"line {line}: {row[routes]!r} is not a whole number >= 1",
+                file=path,
+                field=routes,
+            )
+        best = BestKnown(value, count)
+        if out.get(name, best) != best:
+            raise InputError(
+                f"line {line}: instance {name!r} listed twice with different values",
+                file=path,
+            )
+        out[name] = best
+    return out
+
+
+def csv_rows(path: Path, columns: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, row)`` of a CSV file whose header names at least ``columns``."""
     try:
         handle = path.open(newline="")
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
-    out: dict[str, BestKnown] = {}
     with handle:
         reader = csv.DictReader(handle)
-        missing = {instance, cost, routes} - set(reader.fieldnames or ())
+        missing = set(columns) - set(reader.fieldnames or ())
         if missing:
             raise InputError(f"missing column(s) {', '.join(sorted(missing))}", file=path)
         for row in reader:
-            line = reader.line_num
-            name = (row[instance] or "").strip()
-            if not name:
-                raise InputError(f"line {line}: empty instance name", file=path, field=instance)
-            try:
-                value = float(row[cost])
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"line {line}: {row[cost]!r} is not a number", file=path, field=cost
-                ) from None
-            if not math.isfinite(value) or value <= 0:
-                raise InputError(f"line {line}: {cost} must be > 0", file=path, field=cost)
-            try:
-                count = int((row[routes] or "").strip())
-            except ValueError:
-                count = 0
-            if count < 1:
-                raise InputError(
-                    f"line {line}: {row[routes]!r} is not a whole number >= 1",
-                    file=path,
-                    field=routes,
-                )
-            best = BestKnown(value, count)
-            if out.get(name, best) != best:
-                raise InputError(
-                    f"line {line}: instance {name!r} listed twice with different values",
-                    file=path,
-                )
-            out[name] = best
-    return out
+            yield reader.line_num, row
+
+
+# --------------------------------------------------------------------------------------
+# Instance arrays
+# --------------------------------------------------------------------------------------
+
+
+def checked_coords(values: Any, source: str | None, *, min_nodes: int) -> np.ndarray:
+    """Read-only ``(n, 2)`` float coordinates with ``n >= min_nodes``, else InputError."""
+    coords = np.array(values, dtype=float)
+    n = len(coords)
+    if coords.shape != (n, 2) or n < min_nodes:
+        raise InputError(f"coords must be (n, 2) with n >= {min_nodes}", file=source)
+    return frozen(coords)
+
+
+def checked_distance(values: Any, n: int, source: str | None) -> np.ndarray:
+    """Read-only ``(n, n)`` float matrix of finite entries >= 0, else InputError."""
+    distance = np.array(values, dtype=float)
+    if distance.shape != (n, n):
+        raise InputError(f"distance has shape {distance.shape}, expected {(n, n)}", file=source)
+    if not np.isfinite(distance).all() or (distance < 0).any():
+        raise InputError("distance has negative or non-finite entries", file=source)
+    return frozen(distance)
+
+
+def checked_vector(
+    values: Any, n: int, name: str, source: str | None, *, nonnegative: bool = True
+) -> np.ndarray:
+    """Read-only ``(n,)`` float array of finite numbers (>= 0 by default), else InputError."""
+    array = np.array(values, dtype=float)
+    if array.shape != (n,) or not np.isfinite(array).all() or (nonnegative and (array < 0).any()):
+        bound = " >= 0" if nonnegative else ""
+        raise InputError(f"{name} must be {n} finite numbers{bound}", file=source)
+    return frozen(array)
+
+
+def freeze_arrays(
+    instance: Any, n: int, vectors: Sequence[str], *, nonnegative: bool = True
+) -> None:
+    """Check and freeze a frozen dataclass's ``distance`` and ``(n,)`` arrays, in place."""
+    source = instance.source
+    object.__setattr__(instance, "distance", checked_distance(instance.distance, n, source))
+    for name in vectors:
+        values = checked_vector(getattr(instance, name), n, name, source, nonnegative=nonnegative)
+        object.__setattr__(instance, name, values)
+
+
+# --------------------------------------------------------------------------------------
+# Column files and solution files
+# --------------------------------------------------------------------------------------
+
+
+def nonblank_lines(path: Path) -> Rows:
+    """``(line number, tokens)`` of the file's non-blank lines; InputError if there are none."""
+    lines = [
+        (number, raw.split())
+        for number, raw in enumerate(read_text(path).splitlines(), start=1)
+        if raw.strip()
+    ]
+    if not lines:
+        raise InputError("the file is empty", file=path)
+    return lines
+
+
+def node_number(
+    value: float, line: int, n: int, seen: dict[int, int], path: Path, *, what: str, field: str
+) -> int:
+    """Number ``value`` of line ``line``: a whole number in ``0..n-1`` not in ``seen``."""
+    if not value.is_integer() or not 0 <= value < n:
+        raise InputError(
+            f"line {line}: {what} number {value:g} not in 0..{n - 1}", file=path, field=field
+        )
+    node = int(value)
+    if node in seen:
+        raise InputError(
+            f"line {line}: {what} {node} repeated (line {seen[node]})", file=path, field=field
+        )
+    seen[node] = line
+    return node
+
+
+def parse_route_line(
+    line: str, number: int, path: Path, seen: dict[int, int], *, what: str, expected: str
+) -> list[int]:
+    """The numbers of route line ``line`` (see :data:`ROUTE_LINE`); ``expected`` shows its form."""
+    match = ROUTE_LINE.match(line)
+    if match is None:
+        raise InputError(
+            f"line {number}: expected {expected!r}, got {line[:40]!r}", file=path, field="Route"
+        )
+    return parse_route_tokens(match[2].split(), number, path, seen, what=what)
+
+
+def parse_route_tokens(
+    tokens: Sequence[str], number: int, path: Path, seen: dict[int, int], what: str = "customer"
+) -> list[int]:
+    """Whole numbers >= 1 of one route line, none listed before (``seen``: number -> line)."""
+    route = []
+    for token in tokens:
+        if not token.isdigit() or int(token) < 1:
+            raise InputError(
+                f"line {number}: {token!r} is not a {what} number (1, 2, ...; the depot is "
+                f"not listed)",
+                file=path,
+                field="Route",
+            )
+        value = int(token)
+        if value in seen:
+            raise InputError(
+                f"line {number}: {what} {value} listed twice (line {seen[value]})",
+                file=path,
+                field="Route",
+            )
+        seen[value] = number
+        route.append(value)
+    return route
 
 
 # --------------------------------------------------------------------------------------
 # TSPLIB-style files
 # --------------------------------------------------------------------------------------
+
+
+#: Specification keywords of TSPLIB-style VRP files (CVRPLIB; LKH-3 adds a few).
+TSPLIB_KEYS = frozenset(
+    {
+        "NAME",
+        "TYPE",
+        "COMMENT",
+        "DIMENSION",
+        "CAPACITY",
+        "VEHICLES",
+        "DISTANCE",
+        "SERVICE_TIME",
+        "EDGE_WEIGHT_TYPE",
+        "EDGE_WEIGHT_FORMAT",
+        "NODE_COORD_TYPE",
+        "DISPLAY_DATA_TYPE",
+    }
+)
 
 
 def split_sections(
@@ -208,6 +354,26 @@ def spec_number(
     if not math.isfinite(result) or (integer and not result.is_integer()):
         raise InputError(f"{key} must be a whole number, got {value!r}", file=path, field=key)
     return result
+
+
+def dimension_and_capacity(spec: dict[str, str], path: Path) -> tuple[int, float]:
+    """``DIMENSION`` (a whole number >= 2) and ``CAPACITY`` (> 0), both required."""
+    dim = spec_number(spec, "DIMENSION", path, integer=True)
+    if dim is None or dim < 2:
+        raise InputError("DIMENSION must be given and >= 2", file=path, field="DIMENSION")
+    capacity = spec_number(spec, "CAPACITY", path)
+    if capacity is None or capacity <= 0:
+        raise InputError("CAPACITY must be given and > 0", file=path, field="CAPACITY")
+    return int(dim), capacity
+
+
+def unsupported(key: str, value: str, supported: str, path: Path) -> InputError:
+    """The error for a specification entry ``key`` whose ``value`` is not ``supported``."""
+    return InputError(
+        f"{key} {value or '(missing)'!r} is not supported (supported: {supported})",
+        file=path,
+        field=key,
+    )
 
 
 def require(sections: dict[str, Rows], key: str, path: Path) -> Rows:
@@ -288,9 +454,31 @@ def depots(rows: Rows, n: int, path: Path) -> list[int]:
     return [int(v) for v in values]
 
 
+def check_single_depot(sections: dict[str, Rows], n: int, path: Path) -> None:
+    """InputError unless ``DEPOT_SECTION`` is absent or lists node 1 alone."""
+    if "DEPOT_SECTION" in sections:
+        depot_ids = depots(sections["DEPOT_SECTION"], n, path)
+        if depot_ids != [1]:
+            raise InputError(
+                f"only a single depot at node 1 is supported, got {depot_ids}",
+                file=path,
+                field="DEPOT_SECTION",
+            )
+
+
 MATRIX_FORMATS = frozenset(
     {"FULL_MATRIX", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW", "LOWER_DIAG_ROW"}
 )
+
+
+def explicit_matrix(
+    spec: dict[str, str], sections: dict[str, Rows], n: int, path: Path
+) -> np.ndarray:
+    """The ``EDGE_WEIGHT_SECTION`` matrix, in a supported ``EDGE_WEIGHT_FORMAT``."""
+    fmt = spec.get("EDGE_WEIGHT_FORMAT", "").upper()
+    if fmt not in MATRIX_FORMATS:
+        raise unsupported("EDGE_WEIGHT_FORMAT", fmt, ", ".join(sorted(MATRIX_FORMATS)), path)
+    return matrix(require(sections, "EDGE_WEIGHT_SECTION", path), fmt, n, path)
 
 
 def matrix(rows: Rows, fmt: str, n: int, path: Path) -> np.ndarray:

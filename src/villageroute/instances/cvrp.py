@@ -44,23 +44,27 @@ import numpy as np
 
 from villageroute.errors import InputError
 from villageroute.instances._common import (
-    MATRIX_FORMATS,
+    TSPLIB_KEYS,
     BestKnown,
     PathArg,
+    check_single_depot,
     coord_weights,
     data_dir,
-    depots,
+    dimension_and_capacity,
     distance_cost_problem,
+    explicit_matrix,
+    freeze_arrays,
     frozen,
     load_bks_csv,
-    matrix,
     node_rows,
+    parse_route_line,
     read_text,
     require,
     routes_length,
     seconds_per_unit,
     spec_number,
     split_sections,
+    unsupported,
 )
 from villageroute.problem import Problem
 
@@ -77,25 +81,9 @@ __all__ = [
 _SECTIONS = frozenset(
     {"NODE_COORD_SECTION", "DEMAND_SECTION", "DEPOT_SECTION", "EDGE_WEIGHT_SECTION"}
 )
-_SPEC_KEYS = frozenset(
-    {
-        "NAME",
-        "TYPE",
-        "COMMENT",
-        "DIMENSION",
-        "CAPACITY",
-        "VEHICLES",
-        "DISTANCE",
-        "SERVICE_TIME",
-        "EDGE_WEIGHT_TYPE",
-        "EDGE_WEIGHT_FORMAT",
-        "NODE_COORD_TYPE",
-        "DISPLAY_DATA_TYPE",
-    }
-)
+_SPEC_KEYS = TSPLIB_KEYS
 _K_IN_NAME = re.compile(r"-k(\d+)\b")
 _TRUCKS_IN_COMMENT = re.compile(r"trucks\s*:\s*(\d+)", re.IGNORECASE)
-_ROUTE_LINE = re.compile(r"route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
 _COST_LINE = re.compile(r"cost\s*:?\s*(\S+)\s*$", re.IGNORECASE)
 
 
@@ -133,22 +121,11 @@ class CvrpInstance:
     source: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        n = self.dimension
-        where = {"file": self.source}
-        distance = np.array(self.distance, dtype=float)
-        if distance.shape != (n, n):
-            raise InputError(f"distance has shape {distance.shape}, expected {(n, n)}", **where)
-        if not np.isfinite(distance).all() or (distance < 0).any():
-            raise InputError("distance has negative or non-finite entries", **where)
-        object.__setattr__(self, "distance", frozen(distance))
-        delivery = np.array(self.delivery, dtype=float)
-        if delivery.shape != (n,) or not np.isfinite(delivery).all() or (delivery < 0).any():
-            raise InputError(f"delivery must be {n} finite numbers >= 0", **where)
-        object.__setattr__(self, "delivery", frozen(delivery))
+        freeze_arrays(self, self.dimension, ("delivery",))
         if self.coords is not None:
             object.__setattr__(self, "coords", frozen(np.array(self.coords, dtype=float)))
         if not self.capacity > 0:
-            raise InputError(f"capacity must be > 0, got {self.capacity}", **where)
+            raise InputError(f"capacity must be > 0, got {self.capacity}", file=self.source)
 
     @property
     def n_customers(self) -> int:
@@ -233,13 +210,7 @@ def read_cvrp(path: PathArg) -> CvrpInstance:
     kind = spec.get("TYPE", "").upper()
     if kind != "CVRP":
         raise InputError(f"TYPE {kind or '(missing)'!r} is not CVRP", file=path, field="TYPE")
-    dim = spec_number(spec, "DIMENSION", path, integer=True)
-    if dim is None or dim < 2:
-        raise InputError("DIMENSION must be given and >= 2", file=path, field="DIMENSION")
-    n = int(dim)
-    capacity = spec_number(spec, "CAPACITY", path)
-    if capacity is None or capacity <= 0:
-        raise InputError("CAPACITY must be given and > 0", file=path, field="CAPACITY")
+    n, capacity = dimension_and_capacity(spec, path)
     for key in ("DISTANCE", "SERVICE_TIME"):
         if spec_number(spec, key, path):
             raise InputError(
@@ -259,22 +230,9 @@ def read_cvrp(path: PathArg) -> CvrpInstance:
         assert coords is not None
         distance = coord_weights(coords, "EUC_2D", 1.0)
     elif weight_type == "EXPLICIT":
-        fmt = spec.get("EDGE_WEIGHT_FORMAT", "").upper()
-        if fmt not in MATRIX_FORMATS:
-            raise InputError(
-                f"EDGE_WEIGHT_FORMAT {fmt or '(missing)'!r} is not supported "
-                f"(supported: {', '.join(sorted(MATRIX_FORMATS))})",
-                file=path,
-                field="EDGE_WEIGHT_FORMAT",
-            )
-        distance = matrix(require(sections, "EDGE_WEIGHT_SECTION", path), fmt, n, path)
+        distance = explicit_matrix(spec, sections, n, path)
     else:
-        raise InputError(
-            f"EDGE_WEIGHT_TYPE {weight_type or '(missing)'!r} is not supported "
-            f"(supported: EUC_2D, EXPLICIT)",
-            file=path,
-            field="EDGE_WEIGHT_TYPE",
-        )
+        raise unsupported("EDGE_WEIGHT_TYPE", weight_type, "EUC_2D, EXPLICIT", path)
 
     demand_rows = require(sections, "DEMAND_SECTION", path)
     demand = node_rows(demand_rows, n, 1, path, "DEMAND_SECTION")[:, 0]
@@ -289,14 +247,7 @@ def read_cvrp(path: PathArg) -> CvrpInstance:
         else:
             continue
         raise InputError(f"line {line_of[node]}: {problem}", file=path, field="DEMAND_SECTION")
-    if "DEPOT_SECTION" in sections:
-        depot_ids = depots(sections["DEPOT_SECTION"], n, path)
-        if depot_ids != [1]:
-            raise InputError(
-                f"only a single depot at node 1 is supported, got {depot_ids}",
-                file=path,
-                field="DEPOT_SECTION",
-            )
+    check_single_depot(sections, n, path)
     return CvrpInstance(
         name=name,
         dimension=n,
@@ -359,31 +310,9 @@ def read_solution(path: PathArg) -> tuple[list[list[int]], float | None]:
     for number, raw in enumerate(read_text(path).splitlines(), start=1):
         line = raw.strip()
         if line.lower().startswith("route"):
-            match = _ROUTE_LINE.match(line)
-            if match is None:
-                raise InputError(
-                    f"line {number}: expected 'Route #k: customers...', got {line[:40]!r}",
-                    file=path,
-                    field="Route",
-                )
-            route = []
-            for token in match[2].split():
-                if not token.isdigit() or int(token) < 1:
-                    raise InputError(
-                        f"line {number}: {token!r} is not a customer number (1, 2, ...; the "
-                        f"depot is not listed)",
-                        file=path,
-                        field="Route",
-                    )
-                customer = int(token)
-                if customer in seen:
-                    raise InputError(
-                        f"line {number}: customer {customer} listed twice (line {seen[customer]})",
-                        file=path,
-                        field="Route",
-                    )
-                seen[customer] = number
-                route.append(customer)
+            route = parse_route_line(
+                line, number, path, seen, what="customer", expected="Route #k: customers..."
+            )
             if route:
                 routes.append(route)
         elif line.lower().startswith("cost"):

@@ -41,11 +41,15 @@ from villageroute.errors import InputError
 from villageroute.instances._common import (
     BestKnown,
     PathArg,
+    checked_coords,
     data_dir,
     euclid,
     fixed_numbers,
-    frozen,
+    freeze_arrays,
     load_bks_csv,
+    node_number,
+    nonblank_lines,
+    parse_route_line,
     read_text,
     routes_length,
 )
@@ -62,7 +66,6 @@ __all__ = [
 ]
 
 _COLUMNS = ("TASK", "X", "Y", "DEMAND", "EARLY", "LATE", "SERVICE", "PICKUP", "DELIVERY")
-_ROUTE_LINE = re.compile(r"route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
 _SOLUTION_NAME = re.compile(r"(?P<name>.+)\.(?P<vehicles>\d+)_(?P<distance>\d+(?:\.\d+)?)$")
 
 
@@ -110,20 +113,10 @@ class LiLimInstance:
 
     def __post_init__(self) -> None:
         where = {"file": self.source}
-        coords = np.array(self.coords, dtype=float)
+        coords = checked_coords(self.coords, self.source, min_nodes=3)
+        object.__setattr__(self, "coords", coords)
         n = len(coords)
-        if coords.shape != (n, 2) or n < 3:
-            raise InputError("coords must be (n, 2) with n >= 3", **where)
-        object.__setattr__(self, "coords", frozen(coords))
-        distance = np.array(self.distance, dtype=float)
-        if distance.shape != (n, n) or not np.isfinite(distance).all() or (distance < 0).any():
-            raise InputError(f"distance must be a finite ({n}, {n}) matrix >= 0", **where)
-        object.__setattr__(self, "distance", frozen(distance))
-        for name in ("demand", "ready", "due", "service"):
-            values = np.array(getattr(self, name), dtype=float)
-            if values.shape != (n,) or not np.isfinite(values).all():
-                raise InputError(f"{name} must be {n} finite numbers", **where)
-            object.__setattr__(self, name, frozen(values))
+        freeze_arrays(self, n, ("demand", "ready", "due", "service"), nonnegative=False)
         pairs = tuple((int(p), int(d)) for p, d in self.pairs)
         tasks = sorted(t for pair in pairs for t in pair)
         if tasks != list(range(1, n)):
@@ -190,13 +183,7 @@ def read_lilim(path: PathArg) -> LiLimInstance:
         capacity.
     """
     path = Path(path)
-    lines = [
-        (number, raw.split())
-        for number, raw in enumerate(read_text(path).splitlines(), start=1)
-        if raw.strip()
-    ]
-    if not lines:
-        raise InputError("the file is empty", file=path)
+    lines = nonblank_lines(path)
     line, tokens = lines[0]
     vehicles, capacity, speed = fixed_numbers(line, tokens, 3, path, "header")
     if not vehicles.is_integer() or vehicles < 1 or capacity <= 0:
@@ -214,18 +201,7 @@ def read_lilim(path: PathArg) -> LiLimInstance:
     line_of: dict[int, int] = {}
     for line, tokens in rows:
         values = fixed_numbers(line, tokens, 9, path, "task")
-        task = values[0]
-        if not task.is_integer() or not 0 <= task < n:
-            raise InputError(
-                f"line {line}: task number {task:g} not in 0..{n - 1}", file=path, field="TASK"
-            )
-        if int(task) in line_of:
-            raise InputError(
-                f"line {line}: task {int(task)} repeated (line {line_of[int(task)]})",
-                file=path,
-                field="TASK",
-            )
-        line_of[int(task)] = line
+        task = node_number(values[0], line, n, line_of, path, what="task", field="TASK")
         for column, value in zip(_COLUMNS[7:], values[7:], strict=True):
             if not value.is_integer() or not 0 <= value < n:
                 raise InputError(
@@ -241,7 +217,7 @@ def read_lilim(path: PathArg) -> LiLimInstance:
             )
         if values[6] < 0:
             raise InputError(f"line {line}: service {values[6]:g} < 0", file=path, field="SERVICE")
-        data[int(task)] = values
+        data[task] = values
     _, x, y, demand, ready, due, service, pickup, delivery = data.T
     pairs = _pairs(demand, pickup.astype(int), delivery.astype(int), capacity, line_of, path)
     coords = np.column_stack([x, y])
@@ -341,31 +317,9 @@ def read_lilim_solution(path: PathArg) -> LiLimSolution:
             continue
         if not line.lower().startswith("route"):
             continue  # header lines (authors, date, reference) and "Solution"
-        match = _ROUTE_LINE.match(line)
-        if match is None:
-            raise InputError(
-                f"line {number}: expected 'Route k : tasks...', got {line[:40]!r}",
-                file=path,
-                field="Route",
-            )
-        route = []
-        for token in match[2].split():
-            if not token.isdigit() or int(token) < 1:
-                raise InputError(
-                    f"line {number}: {token!r} is not a task number (1, 2, ...; the depot is "
-                    f"not listed)",
-                    file=path,
-                    field="Route",
-                )
-            task = int(token)
-            if task in seen:
-                raise InputError(
-                    f"line {number}: task {task} listed twice (line {seen[task]})",
-                    file=path,
-                    field="Route",
-                )
-            seen[task] = number
-            route.append(task)
+        route = parse_route_line(
+            line, number, path, seen, what="task", expected="Route k : tasks..."
+        )
         if route:
             routes.append(route)
     stem = path.name.removesuffix(".txt")

@@ -43,13 +43,15 @@ from villageroute.instances._common import (
     DAY_S,
     BestKnown,
     PathArg,
+    checked_coords,
     data_dir,
     distance_cost_problem,
     fixed_numbers,
-    frozen,
+    freeze_arrays,
     is_number,
     load_bks_csv,
-    read_text,
+    node_number,
+    nonblank_lines,
     routes_length,
 )
 from villageroute.problem import Problem
@@ -118,23 +120,11 @@ class SolomonInstance:
     source: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        where = {"file": self.source}
-        coords = np.array(self.coords, dtype=float)
-        n = len(coords)
-        if coords.shape != (n, 2) or n < 2:
-            raise InputError("coords must be (n, 2) with n >= 2", **where)
-        object.__setattr__(self, "coords", frozen(coords))
-        distance = np.array(self.distance, dtype=float)
-        if distance.shape != (n, n) or not np.isfinite(distance).all() or (distance < 0).any():
-            raise InputError(f"distance must be a finite ({n}, {n}) matrix >= 0", **where)
-        object.__setattr__(self, "distance", frozen(distance))
-        for name in ("demand", "ready", "due", "service"):
-            values = np.array(getattr(self, name), dtype=float)
-            if values.shape != (n,) or not np.isfinite(values).all() or (values < 0).any():
-                raise InputError(f"{name} must be {n} finite numbers >= 0", **where)
-            object.__setattr__(self, name, frozen(values))
+        coords = checked_coords(self.coords, self.source, min_nodes=2)
+        object.__setattr__(self, "coords", coords)
+        freeze_arrays(self, len(coords), ("demand", "ready", "due", "service"))
         if self.vehicles < 1 or not self.capacity > 0:
-            raise InputError("vehicles must be >= 1 and capacity > 0", **where)
+            raise InputError("vehicles must be >= 1 and capacity > 0", file=self.source)
 
     @property
     def dimension(self) -> int:
@@ -216,13 +206,7 @@ def read_solomon(path: PathArg) -> SolomonInstance:
         a window that closes before it opens, demand at the depot or above the capacity.
     """
     path = Path(path)
-    lines = [
-        (number, raw.split())
-        for number, raw in enumerate(read_text(path).splitlines(), start=1)
-        if raw.strip()
-    ]
-    if not lines:
-        raise InputError("the file is empty", file=path)
+    lines = nonblank_lines(path)
     words = [" ".join(tokens).upper() for _, tokens in lines]
     vehicle_at = _block(words, "VEHICLE", path)
     name = " ".join(lines[0][1]) if vehicle_at > 0 else path.stem
@@ -256,20 +240,7 @@ def read_solomon(path: PathArg) -> SolomonInstance:
     seen: dict[int, int] = {}
     for line, tokens in rows:
         values = fixed_numbers(line, tokens, 7, path, "CUSTOMER")
-        node = values[0]
-        if not node.is_integer() or not 0 <= node < n:
-            raise InputError(
-                f"line {line}: customer number {node:g} not in 0..{n - 1}",
-                file=path,
-                field="CUST NO.",
-            )
-        if int(node) in seen:
-            raise InputError(
-                f"line {line}: customer {int(node)} repeated (line {seen[int(node)]})",
-                file=path,
-                field="CUST NO.",
-            )
-        seen[int(node)] = line
+        node = node_number(values[0], line, n, seen, path, what="customer", field="CUST NO.")
         for column, value in zip(_COLUMNS[3:], values[3:], strict=True):
             if value < 0:
                 raise InputError(f"line {line}: {value:g} < 0", file=path, field=column)
@@ -282,7 +253,7 @@ def read_solomon(path: PathArg) -> SolomonInstance:
         if values[3] > capacity or (node == 0 and values[3] != 0):
             problem = "the depot has a demand" if node == 0 else "demand exceeds CAPACITY"
             raise InputError(f"line {line}: {problem}", file=path, field="DEMAND")
-        data[int(node)] = values
+        data[node] = values
     _, x, y, demand, ready, due, service = data.T
     coords = np.column_stack([x, y])
     return SolomonInstance(

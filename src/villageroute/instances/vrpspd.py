@@ -49,30 +49,36 @@ files. The reader here checks ids, counts and types and reports the file and lin
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass, field
-from os import PathLike
 from pathlib import Path
 
 import numpy as np
 
 from villageroute.errors import InputError
 from villageroute.instances._common import (
-    MATRIX_FORMATS,
+    TSPLIB_KEYS,
+    PathArg,
     Rows,
+    check_single_depot,
     coord_weights,
-    depots,
+    csv_rows,
+    data_dir,
+    dimension_and_capacity,
     distance_cost_problem,
+    explicit_matrix,
+    freeze_arrays,
     frozen,
-    matrix,
     node_rows,
+    read_text,
     require,
+    routes_length,
     seconds_per_unit,
+    spec_number,
     split_sections,
+    unsupported,
 )
-from villageroute.instances.shared import instances_dir
 from villageroute.problem import Problem
 
 __all__ = [
@@ -85,8 +91,6 @@ __all__ = [
     "tour_file_cost",
     "vrpspd_dir",
 ]
-
-_Path = str | PathLike[str]
 
 #: LKH-3 problem types that are the VRPSPD (``VRPPD`` inside LKH-3) without time windows.
 _TYPES = frozenset({"VRPSPD", "VRPMPD", "MVRPB"})
@@ -101,24 +105,8 @@ _SALHI_NAGY_X = re.compile(r"CMT\d+X")
 _SECTIONS = frozenset(
     {"NODE_COORD_SECTION", "EDGE_WEIGHT_SECTION", "PICKUP_AND_DELIVERY_SECTION", "DEPOT_SECTION"}
 )
-_SPEC_KEYS = frozenset(
-    {
-        "NAME",
-        "TYPE",
-        "COMMENT",
-        "DIMENSION",
-        "CAPACITY",
-        "VEHICLES",
-        "SALESMEN",
-        "DISTANCE",
-        "SCALE",
-        "SERVICE_TIME",
-        "EDGE_WEIGHT_TYPE",
-        "EDGE_WEIGHT_FORMAT",
-        "NODE_COORD_TYPE",
-        "DISPLAY_DATA_TYPE",
-    }
-)
+#: LKH-3 adds ``SALESMEN`` (its name for ``VEHICLES``) and ``SCALE`` to TSPLIB's keywords.
+_SPEC_KEYS = TSPLIB_KEYS | {"SALESMEN", "SCALE"}
 
 
 # --------------------------------------------------------------------------------------
@@ -178,19 +166,8 @@ class VrpspdInstance:
     source: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        n = self.dimension
         where = {"file": self.source}
-        distance = np.array(self.distance, dtype=float)
-        if distance.shape != (n, n):
-            raise InputError(f"distance has shape {distance.shape}, expected {(n, n)}", **where)
-        if not np.isfinite(distance).all() or (distance < 0).any():
-            raise InputError("distance has negative or non-finite entries", **where)
-        object.__setattr__(self, "distance", frozen(distance))
-        for name in ("delivery", "pickup", "service"):
-            values = np.array(getattr(self, name), dtype=float)
-            if values.shape != (n,) or not np.isfinite(values).all() or (values < 0).any():
-                raise InputError(f"{name} must be {n} finite numbers >= 0", **where)
-            object.__setattr__(self, name, frozen(values))
+        freeze_arrays(self, self.dimension, ("delivery", "pickup", "service"))
         if self.coords is not None:
             object.__setattr__(self, "coords", frozen(np.array(self.coords, dtype=float)))
         if not self.capacity > 0:
@@ -272,7 +249,7 @@ class VrpspdInstance:
 
 
 def read_vrpspd(
-    path: _Path, *, scale: float | None = None, demand_scale: float | None = None
+    path: PathArg, *, scale: float | None = None, demand_scale: float | None = None
 ) -> VrpspdInstance:
     """Read a VRPSPD / VRPMPD instance file of the LKH-3 distribution.
 
@@ -294,26 +271,13 @@ def read_vrpspd(
         solution), customer-specific time windows (not supported).
     """
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
-    spec, sections = split_sections(text, path, sections=_SECTIONS, keys=_SPEC_KEYS)
+    spec, sections = split_sections(read_text(path), path, sections=_SECTIONS, keys=_SPEC_KEYS)
 
     def get(key: str) -> str | None:
         return spec.get(key)
 
     def number(key: str, *, integer: bool = False) -> float | None:
-        value = get(key)
-        if value is None:
-            return None
-        try:
-            result = float(value)
-        except ValueError:
-            raise InputError(f"{key} must be a number, got {value!r}", file=path) from None
-        if not math.isfinite(result) or (integer and not result.is_integer()):
-            raise InputError(f"{key} must be a whole number, got {value!r}", file=path)
-        return result
+        return spec_number(spec, key, path, integer=integer)
 
     kind = (get("TYPE") or "").upper()
     if kind not in _TYPES:
@@ -323,13 +287,7 @@ def read_vrpspd(
             file=path,
             field="TYPE",
         )
-    dim = number("DIMENSION", integer=True)
-    if dim is None or dim < 2:
-        raise InputError("DIMENSION must be given and >= 2", file=path, field="DIMENSION")
-    n = int(dim)
-    file_capacity = number("CAPACITY")
-    if file_capacity is None or file_capacity <= 0:
-        raise InputError("CAPACITY must be given and > 0", file=path, field="CAPACITY")
+    n, file_capacity = dimension_and_capacity(spec, path)
     name = get("NAME") or path.stem
     weight_type = (get("EDGE_WEIGHT_TYPE") or "").upper()
     keyword_scale = number("SCALE")
@@ -338,15 +296,7 @@ def read_vrpspd(
 
     coords = None
     if weight_type == "EXPLICIT":
-        fmt = (get("EDGE_WEIGHT_FORMAT") or "").upper()
-        if fmt not in MATRIX_FORMATS:
-            raise InputError(
-                f"EDGE_WEIGHT_FORMAT {fmt or '(missing)'!r} is not supported "
-                f"(supported: {', '.join(sorted(MATRIX_FORMATS))})",
-                file=path,
-                field="EDGE_WEIGHT_FORMAT",
-            )
-        weights = matrix(require(sections, "EDGE_WEIGHT_SECTION", path), fmt, n, path)
+        weights = explicit_matrix(spec, sections, n, path)
         file_scale = scale if scale is not None else (keyword_scale or _DEFAULT_EXPLICIT_SCALE)
         # LKH-3 multiplies DISTANCE and service times by its SCALE (1 when the keyword is
         # absent: the matrix was pre-scaled), converting them to edge-weight units.
@@ -363,25 +313,14 @@ def read_vrpspd(
         weights = coord_weights(coords, weight_type, file_scale)
         default_demand_scale = 100.0 if _SALHI_NAGY_X.fullmatch(name) else 1.0
     else:
-        raise InputError(
-            f"EDGE_WEIGHT_TYPE {weight_type or '(missing)'!r} is not supported "
-            f"(supported: EXPLICIT, {', '.join(sorted(_COORD_TYPES))})",
-            file=path,
-            field="EDGE_WEIGHT_TYPE",
-        )
+        supported = f"EXPLICIT, {', '.join(sorted(_COORD_TYPES))}"
+        raise unsupported("EDGE_WEIGHT_TYPE", weight_type, supported, path)
     dscale = demand_scale if demand_scale is not None else default_demand_scale
     to_natural = lkh_scale / file_scale  # time-like file values -> natural units
 
     rows = _pickup_delivery(require(sections, "PICKUP_AND_DELIVERY_SECTION", path), n, path)
     ready, due, service, pickup, delivery = rows.T
-    if "DEPOT_SECTION" in sections:
-        depot_ids = depots(sections["DEPOT_SECTION"], n, path)
-        if depot_ids != [1]:
-            raise InputError(
-                f"only a single depot at node 1 is supported, got {depot_ids}",
-                file=path,
-                field="DEPOT_SECTION",
-            )
+    check_single_depot(sections, n, path)
     global_service = number("SERVICE_TIME")
     if global_service is not None:
         if global_service < 0:
@@ -470,7 +409,7 @@ def _pickup_delivery(rows: Rows, n: int, path: Path) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def read_tour(path: _Path, dimension: int) -> list[list[int]]:
+def read_tour(path: PathArg, dimension: int) -> list[list[int]]:
     """The routes of an LKH-3 tour file for an instance with ``dimension`` nodes.
 
     Returns the routes in tour order as lists of 0-based problem indices ``1..n-1``
@@ -484,10 +423,7 @@ def read_tour(path: _Path, dimension: int) -> list[list[int]]:
         (when the file gives ``DIMENSION``) a node missing.
     """
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
+    text = read_text(path)
     tour_dim: int | None = None
     ids: list[int] | None = None
     lines = text.splitlines()
@@ -564,12 +500,7 @@ def _tour_ids(lines: list[str], offset: int, path: Path) -> list[int]:
 
 def tour_cost(instance: VrpspdInstance, routes: list[list[int]]) -> float:
     """Total length of ``routes`` (depot -> customers -> depot each), natural units."""
-    d = instance.distance
-    total = 0.0
-    for route in routes:
-        path = [0, *route, 0]
-        total += float(d[path[:-1], path[1:]].sum())
-    return total
+    return routes_length(instance.distance, routes)
 
 
 def route_duration(instance: VrpspdInstance, route: list[int]) -> float:
@@ -578,7 +509,7 @@ def route_duration(instance: VrpspdInstance, route: list[int]) -> float:
     return float(instance.distance[path[:-1], path[1:]].sum() + instance.service[route].sum())
 
 
-def tour_file_cost(path: _Path) -> tuple[str, int]:
+def tour_file_cost(path: PathArg) -> tuple[str, int]:
     """Instance name and cost in file units from a tour file name (``CMT01H.465021.tour``)."""
     parts = Path(path).name.rsplit(".", 2)
     if len(parts) != 3 or not parts[1].isdigit():
@@ -599,46 +530,30 @@ def vrpspd_dir() -> Path:
     FileNotFoundError
         When the shared data folder is absent (e.g. a user's checkout without it).
     """
-    folder = instances_dir() / "vrpspd"
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"VRPSPD benchmark data not found at {folder}: the shared data folder "
-            f"'../shared' beside the project's root is absent"
-        )
-    return folder
+    return data_dir("vrpspd", "VRPSPD")
 
 
-def load_bks(path: _Path | None = None) -> dict[str, float]:
+def load_bks(path: PathArg | None = None) -> dict[str, float]:
     """Best-known solution values by instance name, natural units, from ``bks.csv``.
 
     The file has columns ``set,instance,bks,scale,source``; ``bks`` is already in
     natural units. By default reads ``vrpspd_dir() / "bks.csv"``.
     """
     path = Path(path) if path is not None else vrpspd_dir() / "bks.csv"
-    try:
-        handle = path.open(newline="")
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from exc
     out: dict[str, float] = {}
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = {"instance", "bks"} - set(reader.fieldnames or ())
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(sorted(missing))}", file=path)
-        for row in reader:
-            line = reader.line_num
-            name = (row["instance"] or "").strip()
-            try:
-                value = float(row["bks"])
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"line {line}: bks {row['bks']!r} is not a number", file=path, field="bks"
-                ) from None
-            if not name or not math.isfinite(value) or value <= 0:
-                raise InputError(f"line {line}: bad instance or bks", file=path)
-            if name in out and out[name] != value:
-                raise InputError(
-                    f"line {line}: instance {name!r} listed twice with different BKS", file=path
-                )
-            out[name] = value
+    for line, row in csv_rows(path, ("instance", "bks")):
+        name = (row["instance"] or "").strip()
+        try:
+            value = float(row["bks"])
+        except (TypeError, ValueError):
+            raise InputError(
+                f"line {line}: bks {row['bks']!r} is not a number", file=path, field="bks"
+            ) from None
+        if not name or not math.isfinite(value) or value <= 0:
+            raise InputError(f"line {line}: bad instance or bks", file=path)
+        if name in out and out[name] != value:
+            raise InputError(
+                f"line {line}: instance {name!r} listed twice with different BKS", file=path
+            )
+        out[name] = value
     return out

@@ -1,0 +1,80 @@
+"""The ``best`` portfolio: members side by side, the cheapest valid plan kept."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import villageroute as vr
+from villageroute.settings import VehicleType
+from villageroute.solvers import portfolio
+from villageroute.solvers.portfolio import solve_portfolio
+
+VAN = VehicleType("van", 2, 100.0, 10, 1.0, 20.0, 10.0, 10.0)
+
+
+def four_stations(**kwargs: object) -> vr.Problem:
+    """Four stations on a 5 km grid, each receiving two parcels and sending one."""
+    xy = np.array([(0, 0), (5, 0), (5, 5), (0, 5), (-5, 0)], dtype=float) * 1000.0
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    return vr.Problem.from_arrays(
+        d,
+        d / 10.0,
+        vehicle_types=[VAN],
+        down_parcels=[0, 2, 2, 2, 2],
+        up_parcels=[0, 1, 1, 1, 1],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_members_run_and_the_cheapest_valid_plan_is_kept(workers: int) -> None:
+    problem = four_stations()
+    started = time.perf_counter()
+    result = solve_portfolio(problem, time_limit=1.0, workers=workers)
+    assert time.perf_counter() - started < 1.6
+    assert set(result.members) == {"naive", "ortools", "pyvrp"}
+    assert result.violations == {"naive": 0, "ortools": 0, "pyvrp": 0}
+    assert not result.skipped
+    cheapest = min(result.members.values(), key=lambda plan: plan.total_cost)
+    assert result.best.total_cost == pytest.approx(cheapest.total_cost)
+    assert result.best.solver == f"best/{cheapest.solver}"
+    assert result.best.problem is problem
+    assert vr.validate_plan(problem, result.best) == []
+
+
+def test_pyvrp_sits_out_when_a_freshness_deadline_can_bind() -> None:
+    # Produce must be back within 20 min of collection; the far stations are 50 min out.
+    problem = four_stations(fresh_s=[np.inf, 1200.0, np.inf, np.inf, np.inf])
+    result = solve_portfolio(problem, time_limit=0.5, workers=2)
+    assert "pyvrp" not in result.members
+    assert "freshness" in result.skipped["pyvrp"]
+    assert vr.validate_plan(problem, result.best) == []
+
+
+def test_a_plan_the_validator_rejects_is_never_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = four_stations()
+
+    def broken(problem: vr.Problem, **kwargs: object) -> vr.Plan:
+        # A plan that claims everything for free: cheapest, and invalid.
+        plan = portfolio.solve_naive(problem)
+        routes = tuple(replace(r, cost=0.0) for r in plan.routes)
+        return replace(plan, solver="pyvrp", routes=routes)
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", broken)
+    result = solve_portfolio(problem, time_limit=0.5, workers=1)
+    assert result.members["pyvrp"].total_cost == 0.0
+    assert result.violations["pyvrp"] > 0
+    assert result.best.solver in ("best/ortools", "best/naive")
+    assert vr.validate_plan(problem, result.best) == []
+
+
+def test_best_is_the_default_of_plan() -> None:
+    problem = four_stations(split_visits=False)
+    plan = vr.plan(problem, time_limit=0.5)
+    assert plan.solver.startswith("best/")
+    assert vr.validate_plan(problem, plan) == []
+    assert not plan.unserved
