@@ -26,10 +26,11 @@ everything else one: run those with ``--jobs 1``, single-core solvers with ``--j
 up to the number of cores.
 
 Prints progress to stderr, then markdown tables of mean and worst gap per suite (and
-per class for Solomon and Li & Lim) and solver. ``--out`` writes one CSV row per run;
-``--solutions DIR`` writes each solution in CVRPLIB form, ``DIR/<instance>.sol`` (in
-``DIR/<solver>/`` when several solvers or seeds run; ``.s<seed>`` before ``.sol`` for
-seeds above 0).
+per class for Solomon and Li & Lim) and solver. ``--out`` writes one CSV row per run, as
+runs finish; ``--report A.csv B.csv`` prints the tables of earlier runs together (say,
+ours and the peers, run with different ``--jobs``). ``--solutions DIR`` writes each
+solution in CVRPLIB form, ``DIR/<instance>.sol`` (in ``DIR/<solver>/`` when several
+solvers run; ``.s<seed>`` before ``.sol`` for seeds above 0).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from peers import PEERS, PeerFailed
@@ -85,6 +86,7 @@ class Task:
     seed: int
     time_rule: str
     solutions: Path | None
+    workers: int | None = None
 
 
 def parse_time_rule(rule: str) -> str:
@@ -121,13 +123,17 @@ def run_task(task: Task) -> list[Run] | str:
     elif case.problem is None:
         return f"{case.suite} {case.name} {task.solver}: our problem model has no paired requests"
     elif task.solver == "best":
-        result = solve_portfolio(case.problem, time_limit=limit, seed=task.seed)
+        result = solve_portfolio(
+            case.problem, time_limit=limit, seed=task.seed, workers=task.workers
+        )
         best = result.best
         found["best"] = (routes_of(best), best.runtime_s, best.solver, best)
         for name, member in result.members.items():
             found[f"best[{name}]"] = (routes_of(member), best.runtime_s, "", member)
     else:
-        mine = plan(case.problem, task.solver, time_limit=limit, seed=task.seed)
+        mine = plan(
+            case.problem, task.solver, time_limit=limit, seed=task.seed, workers=task.workers
+        )
         found[task.solver] = (routes_of(mine), mine.runtime_s, "", mine)
 
     runs = []
@@ -204,6 +210,23 @@ def _order(item: tuple[tuple[str, str, str], list[Run]]) -> tuple[str, float, in
     return (group, float(rule.rstrip("n")), solver.startswith("peer"), solver)
 
 
+def print_tables(runs: list[Run]) -> None:
+    print(table(runs))
+    if any(r.suite in ("solomon", "li-lim") for r in runs):
+        print()
+        print(table([r for r in runs if r.suite in ("solomon", "li-lim")], by_class=True))
+
+
+def read_runs(path: Path) -> list[Run]:
+    """Rows of an ``--out`` CSV file."""
+    types = {f.name: f.type for f in fields(Run)}
+    convert = {"int": int, "float": float, "bool": lambda v: v == "True", "str": str}
+    with path.open(newline="") as f:
+        return [
+            Run(**{k: convert[types[k]](v) for k, v in row.items()}) for row in csv.DictReader(f)
+        ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", default="dethloff", help=f"comma list of {', '.join(SUITES)}")
@@ -219,12 +242,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 per instance")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (processes)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="cores each of our runs may use (default: up to 2); 1 with --jobs 2 compares "
+        "single-core runs of ours with the single-core peers",
+    )
     parser.add_argument("--instances", default="", help="comma list of instance names")
     parser.add_argument("--min-n", type=int, default=0, help="only instances with >= N customers")
     parser.add_argument("--max-n", type=int, default=0, help="only instances with <= N customers")
     parser.add_argument("--out", type=Path, help="CSV file, one row per run")
     parser.add_argument("--solutions", type=Path, help="write CVRPLIB .sol files here")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        help="print the tables of earlier --out CSV files together, and run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        print_tables([run for path in args.report for run in read_runs(path)])
+        return 0
 
     suites = args.suite.split(",")
     solvers = args.solver.split(",")
@@ -262,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             seed,
             rule,
             None if args.solutions is None else args.solutions / (solver if several else ""),
+            args.workers,
         )
         for suite, path in paths
         for rule in rules
@@ -309,10 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                     sink.flush()
     if sink is not None:
         sink.close()
-    print(table(runs))
-    if any(r.suite in ("solomon", "li-lim") for r in runs):
-        print()
-        print(table([r for r in runs if r.suite in ("solomon", "li-lim")], by_class=True))
+    print_tables(runs)
     for line in dict.fromkeys(notes):
         print(f"- {line}")
     return 0

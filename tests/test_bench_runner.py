@@ -103,7 +103,9 @@ def test_vrpspd_run_reports_members_peers_solutions_and_damaged_files(tmp_path: 
 
 
 @needs_instances
-def test_cvrp_solomon_and_li_lim_suites_run_and_plot(tmp_path: Path) -> None:
+def test_cvrp_solomon_and_li_lim_suites_run_report_and_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "runs.csv"
     result = bench(
         "--suite", "cvrp-x,solomon,li-lim",
@@ -123,6 +125,10 @@ def test_cvrp_solomon_and_li_lim_suites_run_and_plot(tmp_path: Path) -> None:
     assert "lc101 pyvrp: our problem model has no paired requests" in result.stdout
     assert "| solomon C1 | pyvrp | 0.02 s/customer | 1 | 1 |" in result.stdout
     assert "| li-lim lc1 | peer-vroom |" in result.stdout
+
+    # The tables again from the CSV alone, as for runs made with different --jobs.
+    assert run.main(["--report", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == result.stdout.split("\n- ")[0].strip()
 
     figures = tmp_path / "img"
     assert plots.main([str(out), "--out", str(figures)]) == 0

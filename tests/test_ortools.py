@@ -268,3 +268,27 @@ def test_side_by_side_searches_share_the_wall_clock(four_on_a_line: vr.Problem) 
     assert plan.total_cost == pytest.approx(brute_force_one_vehicle(four_on_a_line))
     # Two searches of 1 s each, run at the same time: about 1 s, not 2.
     assert plan.runtime_s < 1.8
+
+
+@pytest.mark.parametrize("direction", ["down", "up"])
+def test_one_way_goods_fill_vans_exactly_to_capacity(direction: str) -> None:
+    """Deliveries only (CVRP) or collections only: one cumulative dimension bounds the
+    load. Capacity 10 and demands 6, 4, 6, 4 fit two full vans only as {6, 4} + {6, 4},
+    never as 6 + 6."""
+    d, t = euclid([(0, 0), (5, 1), (5, -1), (-5, 1), (-5, -1)])
+    amounts = [0, 6, 4, 6, 4]
+    van = VehicleType("van", 2, 1000.0, 10, 1.0, 0.0, 0.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        d,
+        t,
+        vehicle_types=[van],
+        down_parcels=amounts if direction == "down" else None,
+        up_parcels=amounts if direction == "up" else None,
+        split_visits=False,
+    )
+    plan = solve(problem)
+    assert not plan.unserved
+    assert sorted(sorted(r.nodes) for r in plan.routes) == [[1, 2], [3, 4]]
+    for route in plan.routes:
+        loads = [route.start_load_parcels, *(s.load_parcels for s in route.stops)]
+        assert max(loads) == 10
