@@ -55,8 +55,7 @@ class Case:
     problem
         The instance for our solvers, or ``None`` where it does not fit the model.
     peer
-        The same instance as integers for the peers; ``peer_scale`` integer units per
-        unit of cost.
+        The same instance as integers for the peers.
     check
         For cases without a problem: routes -> (cost, list of violations).
     """
@@ -67,7 +66,6 @@ class Case:
     bks: float
     problem: Problem | None
     peer: PeerInstance
-    peer_scale: float
     check: Callable[[Routes], tuple[float, list[str]]] | None = None
 
     def evaluate(self, routes: Routes) -> tuple[float, list[str]]:
@@ -167,7 +165,6 @@ def _vrpspd_case(suite: str, path: Path) -> Case:
         bks=vrpspd.load_bks()[instance.name],
         problem=instance.to_problem(vehicles=vehicles),
         peer=peer,
-        peer_scale=s,
     )
 
 
@@ -193,7 +190,6 @@ def _cvrp_case(suite: str, path: Path) -> Case:
         bks=cvrp.load_bks_x()[instance.name].cost,
         problem=instance.to_problem(vehicles=vehicles),
         peer=peer,
-        peer_scale=1.0,
     )
 
 
@@ -219,7 +215,6 @@ def _solomon_case(path: Path) -> Case:
         bks=solomon.load_bks_solomon()[instance.name].cost,
         problem=instance.to_problem(),
         peer=peer,
-        peer_scale=10.0,
     )
 
 
@@ -253,6 +248,5 @@ def _lilim_case(path: Path) -> Case:
         bks=lilim.load_bks_lilim()[instance.name].cost,
         problem=None,
         peer=peer,
-        peer_scale=scale,
         check=check,
     )

@@ -126,12 +126,14 @@ def test_route_cost_and_problem(tmp_path: Path) -> None:
     assert problem.n_vehicles == 2  # the file's fleet
     vehicle = problem.vehicle(0)
     assert vehicle.capacity_kg == 10 and vehicle.cost_per_km == 1000
-    assert vehicle.max_shift_hours == pytest.approx(100 / 3600)
-    assert (problem.day_start_s, problem.day_end_s) == (0, 100)
-    np.testing.assert_array_equal(problem.time_s, inst.distance)  # 1 time unit = 1 s
-    np.testing.assert_array_equal(problem.open_s, inst.ready)
-    np.testing.assert_array_equal(problem.close_s, inst.due)
-    np.testing.assert_array_equal(problem.service_s, inst.service)
+    # One time unit is 10 s, so one-decimal travel times are whole seconds.
+    assert vehicle.max_shift_hours == pytest.approx(1000 / 3600)
+    assert (problem.day_start_s, problem.day_end_s) == (0, 1000)
+    np.testing.assert_array_equal(problem.time_s, inst.distance * 10)
+    assert (problem.time_s == np.round(problem.time_s)).all()
+    np.testing.assert_array_equal(problem.open_s, inst.ready * 10)
+    np.testing.assert_array_equal(problem.close_s, inst.due * 10)
+    np.testing.assert_array_equal(problem.service_s, inst.service * 10)
     np.testing.assert_array_equal(problem.down_kg, inst.demand)
     np.testing.assert_array_equal(problem.up_parcels, 0)
     assert problem.ids == ("0", "1", "2", "3", "4")  # the file's customer numbers
@@ -140,7 +142,7 @@ def test_route_cost_and_problem(tmp_path: Path) -> None:
     assert violations == []
     assert plan.total_cost == pytest.approx(21.5, rel=1e-12)
     # Waiting is allowed: the second route reaches customer 4 at 8.1 and serves it at 30.
-    assert plan.routes[1].stops[1].arrival_s == 30
+    assert plan.routes[1].stops[1].arrival_s == 300
     # From customer 4 (served 30-31), customer 2 is reached at 34.1, after its due 20.
     _, violations = plan_of(inst, [[4, 2], [3, 1]])
     assert any(v.startswith("time_window") for v in violations)

@@ -65,6 +65,10 @@ __all__ = [
     "truncated_distance",
 ]
 
+#: Seconds of :meth:`SolomonInstance.to_problem` time per time unit of the file: travel
+#: times have one decimal (truncated distances), so x10 they are whole seconds.
+SECONDS_PER_UNIT = 10.0
+
 _COLUMNS = ("CUST NO.", "XCOORD.", "YCOORD.", "DEMAND", "READY TIME", "DUE DATE", "SERVICE TIME")
 
 
@@ -138,9 +142,12 @@ class SolomonInstance:
     def to_problem(self) -> Problem:
         """This instance as a :class:`~villageroute.problem.Problem` whose cost is distance.
 
-        * Time: one time unit is one second; ``time_s = distance`` (truncated, the set's
-          rule), ``service_s = service``, ``open_s``/``close_s`` = ready/due; the day runs
-          from the depot's ready time to its due date, which is also the shift length.
+        * Time: one time unit is :data:`SECONDS_PER_UNIT` (10) seconds, so that travel
+          times (the truncated distances, the set's rule: one decimal) are whole seconds
+          and solvers that schedule in integer seconds (both of ours) lose nothing to
+          rounding; ``time_s = distance * 10``, ``service_s``, ``open_s``/``close_s`` the
+          service, ready and due times * 10; the day runs from the depot's ready time to
+          its due date, which is also the shift length.
         * Fleet: the file's ``vehicles``, ``capacity_kg = capacity`` with the demands in
           ``down_kg``, one parcel per customer (the parcel capacity never binds), no
           pickups; ``cost_per_km = 1000`` and no other cost, so cost = distance.
@@ -148,13 +155,14 @@ class SolomonInstance:
         Raises
         ------
         InputError
-            When the depot's due date is beyond 24 h (86,400 time units).
+            When the depot's due date is beyond 24 h (8,640 time units).
         """
-        start, end = float(self.ready[0]), float(self.due[0])
+        k = SECONDS_PER_UNIT
+        start, end = float(self.ready[0]) * k, float(self.due[0]) * k
         if end > DAY_S or end <= start:
             raise InputError(
-                f"the depot's window {start:g}..{end:g} must lie within one day "
-                f"(0..{DAY_S:g} s, one time unit = 1 s)",
+                f"the depot's window {start / k:g}..{end / k:g} must lie within one day "
+                f"(0..{DAY_S / k:g} time units of {k:g} s)",
                 file=self.source,
                 field="DUE DATE",
             )
@@ -165,14 +173,14 @@ class SolomonInstance:
             vehicle_name="vrptw",
             ids=[str(i) for i in range(self.dimension)],
             distance=self.distance,
-            time_s=self.distance,
+            time_s=self.distance * k,
             count=self.vehicles,
             capacity=self.capacity,
             down_kg=self.demand,
             down_parcels=parcels,
-            service_s=self.service,
-            open_s=self.ready,
-            close_s=self.due,
+            service_s=self.service * k,
+            open_s=self.ready * k,
+            close_s=self.due * k,
             day_start_s=start,
             day_end_s=end,
             shift_hours=(end - start) / 3600.0,
