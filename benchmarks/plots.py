@@ -43,22 +43,30 @@ def gap_per_instance(rows: list[Row], suite: str, out: Path) -> Path:
     """Each solver's gap per instance of ``suite`` at its longest time rule."""
     rule = max({r["rule"] for r in rows}, key=_rate)
     rows = [r for r in rows if r["rule"] == rule]
-    names = sorted({r["instance"] for r in rows}, key=lambda s: (len(s), s))
+    sizes = {r["instance"]: int(r["n"]) for r in rows}
+    names = sorted(sizes, key=lambda name: (sizes[name], name))
     solvers = sorted({r["solver"] for r in rows}, key=lambda s: (s.startswith("peer"), s))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.22 * len(names) + 2), 4.0))
     top = max((float(r["gap_pct"]) for r in rows if r["feasible"] == "True"), default=1.0)
-    for solver in solvers:
+    # Hollow markers of decreasing size, so that solvers with equal gaps (the portfolio
+    # and the member it kept) stay visible as rings around each other.
+    for k, solver in enumerate(solvers):
         mine = {r["instance"]: r for r in rows if r["solver"] == solver}
         xs = [i for i, name in enumerate(names) if name in mine]
         ok = [i for i in xs if mine[names[i]]["feasible"] == "True"]
         bad = [i for i in xs if mine[names[i]]["feasible"] != "True"]
         (line,) = ax.plot(
-            ok, [float(mine[names[i]]["gap_pct"]) for i in ok], "o", ms=4, label=solver
+            ok,
+            [float(mine[names[i]]["gap_pct"]) for i in ok],
+            "osD^v<>"[k % 7],
+            ms=max(3.0, 9.0 - 1.2 * k),
+            mfc="none",
+            label=solver,
         )
         if bad:
             ax.plot(bad, [top * 1.05] * len(bad), "x", color=line.get_color(), ms=6)
     limit = f"{rule[:-1]} s per customer" if rule.endswith("n") else f"{rule} s"
-    ax.set_title(f"{suite}: gap to best-known per instance ({limit}; x = infeasible)")
+    ax.set_title(f"{suite}: gap to best-known per instance\n({limit}; x = infeasible)")
     ax.set_ylabel("gap to BKS (%)")
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     ax.axhline(0.0, color="grey", lw=0.5)
