@@ -42,3 +42,10 @@ def road(points: list[tuple[float, float]], z: list[float] | None = None, **tags
     lon, lat = lonlat(xy[:, 0], xy[:, 1])
     tags.setdefault("highway", "unclassified")
     return Way(lon=lon, lat=lat, tags=tags, z=None if z is None else np.asarray(z, float))
+
+
+def euclid(points: list[tuple[float, float]], kmh: float = 36.0) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (m) and time (s) matrices of points given in km, at ``kmh``."""
+    xy = np.asarray(points, dtype=float) * 1000.0
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    return d, d / (kmh / 3.6)

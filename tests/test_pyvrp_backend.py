@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import villageroute as vr
-from tests.helpers import SHARED
+from tests.helpers import SHARED, euclid
 from villageroute.instances import load_bks, read_vrpspd
 from villageroute.settings import VehicleType
 from villageroute.solvers.pyvrp_backend import _Model, solve_pyvrp, unsupported
@@ -29,13 +29,6 @@ VAN = VehicleType(
     cost_per_day=10.0,
     max_shift_hours=10.0,
 )
-
-
-def euclid(points: list[tuple[float, float]], kmh: float = 36.0) -> tuple[np.ndarray, np.ndarray]:
-    """Distance (m) and time (s) matrices of points given in km, at ``kmh``."""
-    xy = np.asarray(points, dtype=float) * 1000.0
-    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    return d, d / (kmh / 3.6)
 
 
 def solve(problem: vr.Problem, time_limit: float = 0.5, **kwargs: object) -> vr.Plan:

@@ -184,3 +184,17 @@ def _minutes(s: float) -> str:
 
 def _hours(s: float) -> str:
     return f"{s / 3600:.2f} h"
+
+
+def left_out_reason(job: str, half: bool, *, limits: str) -> str:
+    """Why a solver left a servable station out: its ``job`` (``"down"``, ``"up"`` or
+    ``"both"``) found no room within ``limits`` (e.g. ``"capacity, time windows or
+    shift"``); ``half`` when the station's other job was placed and taken out again."""
+    what = {"down": "delivery", "up": "collection"}.get(job, "visit")
+    reason = (
+        f"left out: its {what} found no room in any route of the fleet ({limits}) within "
+        "the search time limit"
+    )
+    if half:
+        reason += "; a station is served in full or not at all"
+    return reason

@@ -52,7 +52,7 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from villageroute.feasibility import why_unservable
+from villageroute.feasibility import left_out_reason, why_unservable
 from villageroute.plans import Plan, Unserved, build_route
 from villageroute.problem import Problem
 
@@ -513,11 +513,4 @@ class _Model:
 
     @staticmethod
     def left_out_reason(job: str, half: bool) -> str:
-        what = {"down": "delivery", "up": "collection"}.get(job, "visit")
-        reason = (
-            f"left out: its {what} found no room in any route of the fleet (capacity, time "
-            "windows, freshness or shift) within the search time limit"
-        )
-        if half:
-            reason += "; a station is served in full or not at all"
-        return reason
+        return left_out_reason(job, half, limits="capacity, time windows, freshness or shift")

@@ -91,7 +91,7 @@ import pyvrp
 from pyvrp import Activity, ActivityType
 from pyvrp.exceptions import PenaltyBoundWarning
 
-from villageroute.feasibility import why_unservable
+from villageroute.feasibility import left_out_reason, why_unservable
 from villageroute.plans import Plan, Route, Unserved, build_route
 from villageroute.problem import Problem
 
@@ -738,14 +738,7 @@ def _within_limits(problem: Problem, route: Route, tol: float = 1e-6) -> bool:
 
 
 def _left_out_reason(job: str, half: bool) -> str:
-    what = {"down": "delivery", "up": "collection"}.get(job, "visit")
-    reason = (
-        f"left out: its {what} found no room in any route of the fleet (capacity, time "
-        "windows or shift) within the search time limit"
-    )
-    if half:
-        reason += "; a station is served in full or not at all"
-    return reason
+    return left_out_reason(job, half, limits="capacity, time windows or shift")
 
 
 def _discarded_reason(vehicle: str) -> str:
