@@ -294,9 +294,8 @@ class _Model:
             if not (down_q.any() and up_q.any()):
                 # Goods move one way only (CVRP, VRPTW, a day without produce): the load
                 # peaks at the trip's start (all deliveries) or end (all pickups), which
-                # one cumulative dimension bounds exactly. The tie below, invisible to
-                # the local-search filters, would only slow the search (on the CVRPLIB
-                # X set it left us behind stock OR-Tools: docs/benchmarks.md).
+                # one cumulative dimension bounds exactly, without the second dimension
+                # and the tie between them.
                 one_way = routing.RegisterUnaryTransitVector((down_q + up_q).tolist())
                 routing.AddDimensionWithVehicleCapacity(one_way, 0, capacities, True, unit)
                 continue
