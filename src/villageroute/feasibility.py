@@ -15,7 +15,9 @@ start of the day (or later, to arrive exactly when the window opens), arrives at
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+from villageroute.plans import Unserved
 from villageroute.problem import Problem
 from villageroute.settings import VehicleType
 
@@ -198,3 +200,19 @@ def left_out_reason(job: str, half: bool, *, limits: str) -> str:
     if half:
         reason += "; a station is served in full or not at all"
     return reason
+
+
+def set_aside(
+    problem: Problem, also: Callable[[Problem, int], str | None] | None = None
+) -> tuple[list[int], list[Unserved]]:
+    """Stations with demand a solver should plan, and those it cannot serve at all (with
+    :func:`why_unservable`'s reason, or ``also``'s for a solver's own limits)."""
+    candidates: list[int] = []
+    unserved: list[Unserved] = []
+    for node in problem.demand_nodes.tolist():
+        reason = why_unservable(problem, node) or (also(problem, node) if also else None)
+        if reason is None:
+            candidates.append(node)
+        else:
+            unserved.append(Unserved(node, problem.ids[node], reason))
+    return candidates, unserved

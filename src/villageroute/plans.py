@@ -242,7 +242,7 @@ def build_route(
     does_up = [j in ("both", "up") for j in jobs]
     loads = [
         (float(sum(p.down_kg[n] for n in t)), int(sum(p.down_parcels[n] for n in t)))
-        for t in _split_trips(
+        for t in split_trips(
             [n if n == 0 or d else -1 for n, d in zip(nodes, does_down, strict=True)]
         )
     ]
@@ -298,8 +298,9 @@ def build_route(
     )
 
 
-def _split_trips(nodes: list[int]) -> list[list[int]]:
-    """Stations of each trip; ``-1`` entries (visits that deliver nothing) are dropped."""
+def split_trips(nodes: list[int]) -> list[list[int]]:
+    """Stations of each trip of a visit sequence (0 = back at the depot); ``-1`` entries
+    (visits that deliver nothing) are dropped."""
     trips: list[list[int]] = [[]]
     for node in nodes:
         if node == 0:

@@ -52,7 +52,7 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from villageroute.feasibility import left_out_reason, why_unservable
+from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route
 from villageroute.problem import Problem
 
@@ -128,14 +128,7 @@ def solve_ortools(
         )
     started = time.perf_counter()
     p = problem
-    unserved: list[Unserved] = []
-    candidates: list[int] = []
-    for node in p.demand_nodes.tolist():
-        reason = why_unservable(p, node)
-        if reason is None:
-            candidates.append(node)
-        else:
-            unserved.append(Unserved(node, p.ids[node], reason))
+    candidates, unserved = set_aside(p)
     if seed:
         candidates = np.random.default_rng(seed).permutation(candidates).tolist()
 

@@ -91,8 +91,8 @@ import pyvrp
 from pyvrp import Activity, ActivityType
 from pyvrp.exceptions import PenaltyBoundWarning
 
-from villageroute.feasibility import left_out_reason, why_unservable
-from villageroute.plans import Plan, Route, Unserved, build_route
+from villageroute.feasibility import left_out_reason, set_aside
+from villageroute.plans import Plan, Route, Unserved, build_route, split_trips
 from villageroute.problem import Problem
 
 #: Integer quantity units per kg or parcel, as in the OR-Tools backend: demands with up
@@ -185,14 +185,7 @@ def solve_pyvrp(
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     started = time.perf_counter()
     p = problem
-    unserved: list[Unserved] = []
-    candidates: list[int] = []
-    for node in p.demand_nodes.tolist():
-        reason = why_unservable(p, node) or _window_too_narrow(p, node)
-        if reason is None:
-            candidates.append(node)
-        else:
-            unserved.append(Unserved(node, p.ids[node], reason))
+    candidates, unserved = set_aside(p, also=_window_too_narrow)
 
     routes: list[Route] = []
     if candidates:
@@ -544,7 +537,7 @@ class _Model:
         timed = self._timed(vehicle, nodes, jobs)
         if timed is None:
             # PyVRP's own departures, each trip parked: never later back, so valid.
-            trips = _split_trips(nodes)
+            trips = split_trips(nodes)
             leave = [
                 _latest_departure(self.problem, t, a) for t, a in zip(trips, anchors, strict=True)
             ]
@@ -570,7 +563,7 @@ class _Model:
         """
         p = self.problem
         clock, leave = p.day_start_s, []
-        for trip in _split_trips(nodes):
+        for trip in split_trips(nodes):
             leave.append(_latest_departure(p, trip, clock))
             clock = _return_time(p, trip, leave[-1])
         route = build_route(
@@ -680,16 +673,6 @@ def _distance_scale(distance: np.ndarray) -> int:
 def _kg(kg: float) -> int:
     """Integer kg units, rounded up (beyond QTY_SCALE's 4 decimals) to stay safe."""
     return math.ceil(float(kg) * QTY_SCALE - 1e-6)
-
-
-def _split_trips(nodes: list[int]) -> list[list[int]]:
-    trips: list[list[int]] = [[]]
-    for node in nodes:
-        if node == 0:
-            trips.append([])
-        else:
-            trips[-1].append(node)
-    return trips
 
 
 def _latest_departure(problem: Problem, trip: list[int], leave: float) -> float:
