@@ -115,6 +115,33 @@ def test_station_too_big_for_every_vehicle_is_unserved_with_reason(
     assert sorted(plan.served_nodes()) == [1, 3, 4]
 
 
+def test_a_day_too_full_for_the_fleet_still_gets_a_plan() -> None:
+    """Each station fits the van alone, not both: the search that requires every
+    station finds nothing, and the one with optional stations leaves one out. Leaving a
+    station out costs more the dearer it is to serve alone, so the nearer one waits."""
+    d, t = euclid([(0, 0), (3, 0), (9, 0)])
+    van = VehicleType("van", 1, 1000.0, 10, 1.0, 0.0, 0.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        d, t, vehicle_types=[van], down_parcels=[0, 6, 6], up_parcels=[0, 0, 0]
+    )
+    plan = solve(problem, trips_per_vehicle=1)
+    (lost,) = plan.unserved
+    assert lost.node == 1
+    assert sorted(plan.served_nodes()) == [2]
+    assert "capacity" in lost.reason
+
+
+def test_a_warm_start_that_leaves_a_station_out_does_not_lose_it(
+    four_on_a_line: vr.Problem,
+) -> None:
+    """The warm start serves stations 1 and 2 only; the search (with optional stations,
+    since the warm start proves nothing about the rest) still serves all four."""
+    partial = vr.Plan(four_on_a_line, "partial", (build_route(four_on_a_line, 0, [1, 2]),), ())
+    plan = solve(four_on_a_line, warm_start=partial)
+    assert set(plan.served_nodes()) == {1, 2, 3, 4}
+    assert not plan.unserved
+
+
 def test_cold_produce_rides_the_cold_van_and_parcels_may_split_off() -> None:
     """Station 1 sends cold-chain produce; only the small cold van may carry it."""
     d, t = euclid([(0, 0), (10, 0), (10, 2)])

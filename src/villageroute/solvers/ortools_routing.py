@@ -30,9 +30,13 @@ Model
 * **Freshness.** The end time of the trip that collects produce at a station, minus
   the collection time, must be within the station's limit (an element constraint on the
   station's vehicle).
-* **Optional stations.** Every station sits in a disjunction with a penalty far above
-  the cost of serving it alone, so an over-constrained day still yields a plan, with
-  the stations left out listed and explained.
+* **Required, then optional stations.** The search first requires every station (from
+  a warm start that serves them all, or from construction alone on up to half the
+  time). Only if that finds no plan is every station put in a disjunction with a
+  penalty far above the cost of serving it alone, so an over-constrained day still
+  yields a plan, with the stations left out listed and explained. Optional stations
+  cost the search dearly where everyone fits (measured on CVRPLIB X, see
+  ``docs/benchmarks.md``).
 * **Search.** Optionally several independent searches side by side (one per core),
   keeping the best plan. Each starts from a warm start (another valid plan) or a
   construction heuristic (parallel cheapest insertion by default, which copes with the
@@ -136,26 +140,45 @@ def solve_ortools(
     fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
     trips = trips_per_vehicle or (2 if fixed else 1)
     trips = max(trips, *(len(t) for t in warm_trips.values()), 1)
-    model = _Model(p, candidates, trips)
-    if progress is not None:
-        model.on_solution(progress)
+    deadline = started + time_limit
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = getattr(_FIRST, first_solution)
-    params.local_search_metaheuristic = getattr(_META, metaheuristic)
-    params.guided_local_search_lambda_coefficient = gls_lambda
-    remaining = max(time_limit - (time.perf_counter() - started), 0.05)
-    params.time_limit.FromMilliseconds(int(remaining * 1000))
+    def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:
+        model = _Model(p, candidates, trips, required=required)
+        if progress is not None:
+            model.on_solution(progress)
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(_FIRST, first_solution)
+        params.local_search_metaheuristic = getattr(_META, metaheuristic)
+        params.guided_local_search_lambda_coefficient = gls_lambda
+        initial = None
+        if warm_trips:
+            initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
+        if initial is None and required:
+            # Construction alone first, on half the time left, so that a day that does
+            # not fit leaves the optional model time to find whom to leave out.
+            construct = pywrapcp.DefaultRoutingSearchParameters()
+            construct.CopyFrom(params)
+            construct.solution_limit = 1
+            _set_time_limit(construct, (time.perf_counter() + deadline) / 2)
+            initial = model.routing.SolveWithParameters(construct)
+            if initial is None:
+                return model, None
+        _set_time_limit(params, deadline)
+        if initial is None:
+            return model, model.routing.SolveWithParameters(params)
+        return model, model.routing.SolveFromAssignmentWithParameters(initial, params) or initial
 
+    # Required stations search far better where everyone fits; optional ones are the
+    # fallback that still gives an over-full day a plan.
     solution = None
-    if warm_trips:
-        initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
-        if initial is not None:
-            solution = model.routing.SolveFromAssignmentWithParameters(initial, params)
+    if not warm_trips or _serves_all(warm_trips, candidates):
+        model, solution = search(required=True)
     if solution is None:
-        solution = model.routing.SolveWithParameters(params)
+        model, solution = search(required=False)
     if solution is None:
         # Every station is optional, so the empty plan is always a solution.
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        _set_time_limit(params, deadline)
         empty = model.routing.ReadAssignmentFromRoutes([[] for _ in range(model.n_routes)], True)
         solution = model.routing.SolveFromAssignmentWithParameters(empty, params) or empty
 
@@ -170,6 +193,17 @@ def solve_ortools(
         unserved=tuple(unserved),
         runtime_s=time.perf_counter() - started,
     )
+
+
+def _set_time_limit(params: object, deadline: float) -> None:
+    remaining = max(deadline - time.perf_counter(), 0.05)
+    params.time_limit.FromMilliseconds(int(remaining * 1000))  # type: ignore[attr-defined]
+
+
+def _serves_all(trips: dict[int, list[list[_Visit]]], stations: list[int]) -> bool:
+    served = {(node, job) for vehicle in trips.values() for trip in vehicle for node, job in trip}
+    jobs = {node for node, job in served if job == "both"}
+    return all(s in jobs or {(s, "down"), (s, "up")} <= served for s in stations)
 
 
 #: Guided local search coefficients of the side-by-side searches. On the tight Dethloff
@@ -218,7 +252,9 @@ def _trips_by_vehicle(plan: Plan) -> dict[int, list[list[_Visit]]]:
 class _Model:
     """The OR-Tools routing model of one problem (private: OR-Tools types inside)."""
 
-    def __init__(self, problem: Problem, stations: list[int], trips: int) -> None:
+    def __init__(
+        self, problem: Problem, stations: list[int], trips: int, *, required: bool = False
+    ) -> None:
         p = self.problem = problem
         # Model node i visits station nodes[i] for job jobs[i]; model node 0 is the depot.
         self.nodes = [0]
@@ -250,7 +286,8 @@ class _Model:
         self._add_trip_order()
         self._add_freshness()
         self._add_cold_chain()
-        self._add_disjunctions()
+        if not required:
+            self._add_disjunctions()
 
     # -- model ---------------------------------------------------------------------
 
