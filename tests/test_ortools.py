@@ -14,7 +14,7 @@ from tests.helpers import euclid
 from villageroute.plans import build_route
 from villageroute.settings import VehicleType
 from villageroute.solvers.naive import solve_naive
-from villageroute.solvers.ortools_routing import solve_ortools
+from villageroute.solvers.ortools_routing import _serves_all, _trips_by_vehicle, solve_ortools
 
 VAN = VehicleType(
     name="van",
@@ -140,6 +140,19 @@ def test_a_warm_start_that_leaves_a_station_out_does_not_lose_it(
     plan = solve(four_on_a_line, warm_start=partial)
     assert set(plan.served_nodes()) == {1, 2, 3, 4}
     assert not plan.unserved
+
+
+def test_a_warm_start_serving_every_job_counts_as_serving_everyone() -> None:
+    """Stations with one job or two, served by the naive plan's separate trips: the
+    search may then require every station. Without station 3, it may not."""
+    d, t = euclid([(0, 0), (5, 0), (10, 0), (15, 0)])
+    problem = vr.Problem.from_arrays(
+        d, t, vehicle_types=[VAN], down_parcels=[0, 2, 0, 2], up_parcels=[0, 1, 1, 0]
+    )
+    trips = _trips_by_vehicle(solve_naive(problem))
+    assert _serves_all(problem, trips, [1, 2, 3])
+    without_3 = {v: [[s for s in trip if s[0] != 3] for trip in ts] for v, ts in trips.items()}
+    assert not _serves_all(problem, without_3, [1, 2, 3])
 
 
 def test_cold_produce_rides_the_cold_van_and_parcels_may_split_off() -> None:

@@ -171,7 +171,7 @@ def solve_ortools(
     # Required stations search far better where everyone fits; optional ones are the
     # fallback that still gives an over-full day a plan.
     solution = None
-    if not warm_trips or _serves_all(warm_trips, candidates):
+    if not warm_trips or _serves_all(p, warm_trips, candidates):
         model, solution = search(required=True)
     if solution is None:
         model, solution = search(required=False)
@@ -200,10 +200,19 @@ def _set_time_limit(params: object, deadline: float) -> None:
     params.time_limit.FromMilliseconds(int(remaining * 1000))  # type: ignore[attr-defined]
 
 
-def _serves_all(trips: dict[int, list[list[_Visit]]], stations: list[int]) -> bool:
-    served = {(node, job) for vehicle in trips.values() for trip in vehicle for node, job in trip}
-    jobs = {node for node, job in served if job == "both"}
-    return all(s in jobs or {(s, "down"), (s, "up")} <= served for s in stations)
+def _serves_all(
+    problem: Problem, trips: dict[int, list[list[_Visit]]], stations: list[int]
+) -> bool:
+    """Whether ``trips`` do every job (delivery, collection) of every one of ``stations``."""
+    done = {visit for vehicle in trips.values() for trip in vehicle for visit in trip}
+    return all(
+        (s, "both") in done
+        or (
+            (problem.down_parcels[s] == 0 or (s, "down") in done)
+            and (problem.up_parcels[s] == 0 or (s, "up") in done)
+        )
+        for s in stations
+    )
 
 
 #: Guided local search coefficients of the side-by-side searches. On the tight Dethloff
