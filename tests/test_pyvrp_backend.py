@@ -15,6 +15,7 @@ import villageroute as vr
 from tests.helpers import SHARED, euclid
 from villageroute.instances import load_bks, read_vrpspd
 from villageroute.settings import VehicleType
+from villageroute.solvers import pyvrp_backend as backend
 from villageroute.solvers.pyvrp_backend import _Model, solve_pyvrp, unsupported
 
 VRPSPD = SHARED / "data" / "instances" / "vrpspd"
@@ -227,6 +228,46 @@ def test_station_with_no_room_left_is_left_out_with_reason() -> None:
     (lost,) = plan.unserved
     assert lost.reason.startswith("left out: its visit found no room")
     assert len(plan.served_nodes()) == 1
+
+
+def test_jobs_are_required_unless_the_day_does_not_fit(
+    four_on_a_line: vr.Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Required jobs first; prizes (optional jobs) only when no feasible plan was found."""
+    built: list[bool] = []
+
+    class Recording(backend._Model):
+        def __init__(self, *args: object, required: bool = False, **kwargs: object) -> None:
+            built.append(required)
+            super().__init__(*args, required=required, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backend, "_Model", Recording)
+    solve(four_on_a_line)
+    assert built == [True]
+
+    built.clear()
+    d, t = euclid([(0, 0), (5, 0), (-5, 0)])
+    van = VehicleType("van", 1, 1000.0, 10, 1.0, 0.0, 0.0, 10.0)
+    too_full = vr.Problem.from_arrays(d, t, vehicle_types=[van], down_parcels=[0, 6, 6])
+    plan = solve(too_full)
+    assert built == [True, False]
+    assert len(plan.unserved) == 1 and len(plan.served_nodes()) == 1
+
+
+def test_required_model_has_no_prizes(four_on_a_line: vr.Problem) -> None:
+    required = _Model(four_on_a_line, [1, 2], trips=1, required=True).data.clients()
+    optional = _Model(four_on_a_line, [1, 2], trips=1).data.clients()
+    assert all(c.required and c.prize == 0 for c in required)
+    assert all(not c.required and c.prize > 0 for c in optional)
+
+
+def test_search_gives_up_early_only_without_a_feasible_solution() -> None:
+    now = time.perf_counter()
+    giving_up = backend._Deadline(now + 100, give_up=now - 1)
+    assert giving_up(backend._INFEASIBLE)
+    assert not giving_up(12_345)
+    assert backend._Deadline(now - 1)(12_345)
+    assert not backend._Deadline(now + 100)(backend._INFEASIBLE)
 
 
 def test_half_served_station_is_taken_out(four_on_a_line: vr.Problem) -> None:

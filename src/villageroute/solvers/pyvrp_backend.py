@@ -48,10 +48,14 @@ Model
 * **Cold chain.** Jobs collecting cold-chain produce are reachable only in the cold
   routing profile: in the profile of vehicles without cooling, every edge into them is
   longer than the whole day, so a route using it always breaks a time window.
-* **Optional jobs.** Every job is optional with a prize equal to the OR-Tools backend's
-  disjunction penalty (a hundred times the cost of serving the station alone, plus a
-  thousand), so a job is left out only when it cannot fit. A station half served is
-  taken out of its route and reported unserved: served in full or not at all.
+* **Required, then optional jobs.** As in the OR-Tools backend, the search first
+  requires every job. Only when it has found no feasible solution by half the time is
+  every job made optional, with a prize equal to the OR-Tools backend's disjunction
+  penalty (a hundred times the cost of serving the station alone, plus a thousand), so
+  that a job is left out only when it cannot fit; the rest of the time goes to that
+  search. A station half served is taken out of its route and reported unserved:
+  served in full or not at all. Prizes cost the search where everyone fits (measured
+  on CVRPLIB X, see ``docs/benchmarks.md``).
 
 Not modelled
 ------------
@@ -111,6 +115,8 @@ _COST_BUDGET = 2.0**53
 #: Bound on the largest possible total penalty (largest penalty times all the excess
 #: load and time warp there could be), leaving int64 room for the objective.
 _PENALTY_BUDGET = 2.0**61
+#: PyVRP's cost of an infeasible solution.
+_INFEASIBLE = np.iinfo(np.int64).max
 #: Margin kept when moving departures as late as they can go, in seconds.
 _SLACK_S = 1e-7
 #: Shortest interval between progress reports during the search, in seconds.
@@ -191,8 +197,13 @@ def solve_pyvrp(
     if candidates:
         # The OR-Tools backend's rule, to the letter, so that the two plan the same day.
         fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
-        model = _Model(p, candidates, trips=2 if fixed else 1)
-        result = model.solve(started + time_limit, seed, progress)
+        trips = 2 if fixed else 1
+        deadline = started + time_limit
+        model = _Model(p, candidates, trips, required=True)
+        result = model.solve(deadline, seed, progress, give_up=(time.perf_counter() + deadline) / 2)
+        if not result.best.is_feasible():
+            model = _Model(p, candidates, trips, required=False)
+            result = model.solve(deadline, seed, progress)
         routes, missing, objective = model.extract(result.best)
         unserved += missing
         if progress is not None:
@@ -240,9 +251,12 @@ class _Model:
         The PyVRP problem data.
     """
 
-    def __init__(self, problem: Problem, stations: list[int], trips: int) -> None:
+    def __init__(
+        self, problem: Problem, stations: list[int], trips: int, *, required: bool = False
+    ) -> None:
         p = self.problem = problem
         self.trips = trips
+        self.required = required
         self.stations: list[int] = []
         self.jobs: list[str] = []
         for station in stations:
@@ -256,7 +270,7 @@ class _Model:
         sub = np.ix_(self.nodes, self.nodes)
         self.twins = self.nodes[:, None] == self.nodes[None, :]
         self.distance_scale = _distance_scale(p.distance_m[sub])
-        self.prizes = [self._penalty(s) for s in self.stations]
+        self.prizes = [0.0 if required else self._penalty(s) for s in self.stations]
         self.cost_scale = self._cost_scale()
         self.data = self._data()
 
@@ -370,7 +384,7 @@ class _Model:
                     tw_early=math.ceil(p.open_s[s]),
                     tw_late=math.floor(min(p.close_s[s], p.day_end_s)),
                     prize=round(self.prizes[c] * self.cost_scale),
-                    required=False,
+                    required=self.required,
                     name=f"{p.ids[s]}:{job}",
                 )
             )
@@ -403,20 +417,27 @@ class _Model:
     # -- search --------------------------------------------------------------------
 
     def solve(
-        self, deadline: float, seed: int, progress: Callable[[str], None] | None
+        self,
+        deadline: float,
+        seed: int,
+        progress: Callable[[str], None] | None,
+        give_up: float | None = None,
     ) -> pyvrp.Result:
-        """Run PyVRP's search until ``deadline`` (a :func:`time.perf_counter` time)."""
+        """Run PyVRP's search until ``deadline`` (a :func:`time.perf_counter` time), or
+        until ``give_up`` if no feasible solution has been found by then."""
         ils = pyvrp.IteratedLocalSearchParams()
         if progress is not None:
             ils = pyvrp.IteratedLocalSearchParams(callbacks=_Reporter(self, progress))
-        params = pyvrp.SolveParams(ils=ils, penalty=_Penalties(max_penalty=self.max_penalty()))
+        # Without prizes PyVRP's own starting penalties serve (see _Penalties).
+        kind = pyvrp.PenaltyParams if self.required else _Penalties
+        params = pyvrp.SolveParams(ils=ils, penalty=kind(max_penalty=self.max_penalty()))
         with warnings.catch_warnings():
             # Over-constrained days are expected: jobs are dropped, and extract() checks
             # every route anyway.
             warnings.simplefilter("ignore", PenaltyBoundWarning)
             return pyvrp.solve(
                 self.data,
-                _Deadline(deadline),
+                _Deadline(deadline, give_up),
                 seed=seed,
                 collect_stats=False,
                 display=False,
@@ -607,14 +628,18 @@ class _Model:
 
 
 class _Deadline:
-    """Stops the search at a wall-clock time. PyVRP's ``MaxRuntime`` starts counting
-    only after its first local search, which takes seconds on large days."""
+    """Stops the search at a wall-clock time, or at ``give_up`` while no feasible
+    solution is known. PyVRP's ``MaxRuntime`` starts counting only after its first local
+    search, which takes seconds on large days."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, give_up: float | None = None) -> None:
         self.deadline = deadline
+        self.give_up = deadline if give_up is None else give_up
 
     def __call__(self, best_cost: float) -> bool:
-        return time.perf_counter() >= self.deadline
+        now = time.perf_counter()
+        # PyVRP's cost of an infeasible solution is the largest int64.
+        return now >= self.deadline or (now >= self.give_up and best_cost >= _INFEASIBLE)
 
 
 class _Penalties(pyvrp.PenaltyParams):
