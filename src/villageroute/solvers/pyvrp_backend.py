@@ -38,11 +38,12 @@ Model
   largest possible objective below 2**53 (exact in a double, far from int64
   overflow); else the rates are rounded at the largest power of ten within both.
 * **Penalties.** PyVRP searches through infeasible solutions, charging each unit of
-  excess load or time warp a penalty it adapts between bounds. Its default bound (1e5
-  per unit) can be less than a job's prize, so that an overloaded route never pays to
-  drop a job on an over-constrained day; the bound is raised to the largest prize
-  (as far as int64 allows), and the search starts between PyVRP's default starting
-  penalty and that bound (see :class:`_Penalties`).
+  excess load or time warp a penalty it adapts between bounds; with required jobs, its
+  defaults. With optional jobs, its default bound (1e5 per unit) can be less than a
+  job's prize, so that an overloaded route never pays to drop a job on an
+  over-constrained day; the bound is then raised to the largest prize (as far as int64
+  allows), and the search starts between PyVRP's default starting penalty and that
+  bound (see :class:`_Penalties`).
 * **Trips.** Like the OR-Tools backend, vehicles with a day cost may run two trips
   (``reload_depots = [depot]``, ``max_reloads = trips - 1``); one trip otherwise.
 * **Cold chain.** Jobs collecting cold-chain produce are reachable only in the cold
@@ -76,7 +77,8 @@ Not modelled
 Search
 ------
 PyVRP's iterated local search (:func:`pyvrp.solve`) from its own random start, until
-the wall-clock time limit; the best feasible solution found is converted back. Every
+the wall-clock time limit (the search with required jobs gives up at half of it when it
+has no feasible solution yet); the best feasible solution found is converted back. Every
 route is re-checked by PyVRP after half-served stations are taken out; a route that
 breaks a limit (or an infeasible best, when none was found in time) is not planned,
 and its stations are listed unserved.
