@@ -54,7 +54,7 @@ from dataclasses import replace
 from functools import partial
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route
@@ -195,9 +195,11 @@ def solve_ortools(
     )
 
 
-def _set_time_limit(params: object, deadline: float) -> None:
+def _set_time_limit(
+    params: routing_parameters_pb2.RoutingSearchParameters, deadline: float
+) -> None:
     remaining = max(deadline - time.perf_counter(), 0.05)
-    params.time_limit.FromMilliseconds(int(remaining * 1000))  # type: ignore[attr-defined]
+    params.time_limit.FromMilliseconds(int(remaining * 1000))
 
 
 def _serves_all(
