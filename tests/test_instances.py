@@ -8,6 +8,8 @@ equal the number in the tour's file name (integer file units) and ``bks.csv``.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from pathlib import Path
 
@@ -213,23 +215,47 @@ def test_tour_cost_duration_and_problem(tmp_path: Path) -> None:
     assert vehicle.capacity_kg == 10 and vehicle.capacity_parcels == 4
     assert not problem.split_visits
     assert vehicle.cost_per_km == 1000 and vehicle.cost_per_hour == vehicle.cost_per_day == 0
-    assert inst.seconds_per_unit == 1.0
-    assert vehicle.max_shift_hours == pytest.approx(25 / 3600)
+    # The limit of 25 takes half the day: a shift of its own, in fine seconds.
+    assert inst.seconds_per_unit == 86_400 / 50
+    assert vehicle.max_shift_hours == pytest.approx(12.0)
     np.testing.assert_array_equal(problem.distance_m, inst.distance)
-    np.testing.assert_array_equal(problem.time_s, inst.distance)
+    np.testing.assert_array_equal(problem.time_s, inst.distance * 1728)
     np.testing.assert_array_equal(problem.down_kg, inst.delivery)
     np.testing.assert_array_equal(problem.up_kg, inst.pickup)
     np.testing.assert_array_equal(problem.up_parcels, [0, 1, 0, 1, 1])
-    np.testing.assert_array_equal(problem.service_s, [0, 2, 2, 2.5, 2])
-    assert problem.day_end_s >= vehicle.max_shift_hours * 3600
+    np.testing.assert_array_equal(problem.service_s, np.array([0, 2, 2, 2.5, 2]) * 1728)
+    assert problem.day_end_s > vehicle.max_shift_hours * 3600
 
 
 def test_to_problem_shrinks_time_when_routes_exceed_a_day(tmp_path: Path) -> None:
     inst = read_vrpspd(write(tmp_path, TINY.replace("DISTANCE : 25", "DISTANCE : 172800")))
     problem = inst.to_problem()
-    assert inst.seconds_per_unit == 0.5
-    assert problem.vehicle(0).max_shift_hours == 24.0
-    np.testing.assert_array_equal(problem.time_s, inst.distance * 0.5)
+    assert inst.seconds_per_unit == 0.25
+    assert problem.vehicle(0).max_shift_hours == 12.0
+    np.testing.assert_array_equal(problem.time_s, inst.distance * 0.25)
+    # Without a limit: a bound on any route (5 legs of at most 5, plus service) fits a
+    # day at one second per unit.
+    unlimited = read_vrpspd(write(tmp_path, TINY.replace("DISTANCE : 25", "DISTANCE : 0")))
+    assert unlimited.max_route_length is None
+    assert unlimited.seconds_per_unit == 1.0
+    assert unlimited.to_problem().vehicle(0).max_shift_hours == 24.0
+
+
+@needs_vrpspd
+def test_rounding_each_leg_to_whole_seconds_keeps_best_known_routes_within_the_limit() -> None:
+    """Both engines round each leg up to a whole second; at one second per unit that
+    made 15 of CMT10X's 18 best-known routes too long for the limit of 200."""
+    inst = read_vrpspd(VRPSPD / "salhi_nagy" / "CMT10X.vrpmpd")
+    (tour,) = (VRPSPD / "tours" / "salhi_nagy").glob("CMT10X.*")
+    problem = inst.to_problem()
+    shift = problem.vehicle(0).max_shift_hours * 3600
+    for route in read_tour(tour, inst.dimension):
+        legs = [0, *route, 0]
+        seconds = sum(
+            math.ceil(problem.time_s[a, b] + problem.service_s[a] - 1e-9)
+            for a, b in itertools.pairwise(legs)
+        )
+        assert seconds <= shift
 
 
 # --------------------------------------------------------------------------------------
