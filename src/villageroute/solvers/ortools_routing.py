@@ -11,11 +11,7 @@ Model
   ``load`` is what is on board, changing by ``pickup - delivery`` at each stop, with its
   start *tied* to the trip's total deliveries (``load[start] == delivered[end]``). The
   common shortcut, one signed load dimension with a free start, lets produce collected
-  early "fund" a later delivery and overloads the van (or-tools issue #1907). OR-Tools'
-  filters see each dimension alone, so on days without a time dimension a filter of
-  our own (:mod:`~villageroute.solvers.ortools_load_filter`) checks the whole trip's
-  load before the solver does, and OR-Tools' insertion-based path neighbourhoods are
-  off.
+  early "fund" a later delivery and overloads the van (or-tools issue #1907).
 * **Jobs.** Where the problem allows split visits, a station with parcels to deliver
   and produce to collect becomes two nodes at the same place, a delivery and a
   collection, each with its penalty; a station left half served is taken out of its
@@ -63,7 +59,6 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_param
 from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route
 from villageroute.problem import Problem
-from villageroute.solvers.ortools_load_filter import TwoWayLoadFilter, without_path_lns
 
 #: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
 #: to 0.05 %.
@@ -155,8 +150,6 @@ def solve_ortools(
         params.first_solution_strategy = getattr(_FIRST, first_solution)
         params.local_search_metaheuristic = getattr(_META, metaheuristic)
         params.guided_local_search_lambda_coefficient = gls_lambda
-        if model.load_filter is not None:
-            without_path_lns(params)
         initial = None
         if warm_trips:
             initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
@@ -301,7 +294,6 @@ class _Model:
         self._add_costs()
         self._add_capacities()
         self.time = self._add_time()
-        self.load_filter = self._add_load_filter()
         self._add_trip_order()
         self._add_freshness()
         self._add_cold_chain()
@@ -326,7 +318,6 @@ class _Model:
 
     def _add_capacities(self) -> None:
         p, routing = self.problem, self.routing
-        tied: list[tuple[list[int], list[int], list[int]]] = []  # down, up, capacities
         for unit, down, up, capacity_of in (
             ("kg", p.down_kg, p.up_kg, lambda v: v.capacity_kg),
             ("parcels", p.down_parcels, p.up_parcels, lambda v: v.capacity_parcels),
@@ -349,7 +340,6 @@ class _Model:
                 one_way = routing.RegisterUnaryTransitVector((down_q + up_q).tolist())
                 routing.AddDimensionWithVehicleCapacity(one_way, 0, capacities, True, unit)
                 continue
-            tied.append((down_q.tolist(), up_q.tolist(), capacities))
             delivered = routing.RegisterUnaryTransitVector(down_q.tolist())
             routing.AddDimensionWithVehicleCapacity(
                 delivered, 0, capacities, True, f"delivered_{unit}"
@@ -360,19 +350,6 @@ class _Model:
             load = routing.GetDimensionOrDie(f"load_{unit}")
             for r in range(self.n_routes):
                 self.solver.Add(load.CumulVar(routing.Start(r)) == done.CumulVar(routing.End(r)))
-        self._tied = tied
-
-    def _add_load_filter(self) -> TwoWayLoadFilter | None:
-        # Measured on Andorra's days: with time in the model, the constraints that only
-        # the solver checks (trip order, freshness, shifts) keep late rejections
-        # coming anyway, the filter's calls cost half the search time, and plans came
-        # out no cheaper; on pure two-way loads (Dethloff) it pays.
-        if not self._tied or self.time is not None:
-            return None
-        down, up, capacities = zip(*self._tied, strict=True)
-        load_filter = TwoWayLoadFilter(self.routing, self.manager, down, up, capacities)
-        self.routing.AddLocalSearchFilter(load_filter)  # the model does not own it
-        return load_filter
 
     def _needs_time(self) -> bool:
         p = self.problem
