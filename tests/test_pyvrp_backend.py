@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import villageroute as vr
 from tests.helpers import SHARED, euclid
 from villageroute.instances import load_bks, read_vrpspd
+from villageroute.plans import most_trips
 from villageroute.settings import VehicleType
 from villageroute.solvers import pyvrp_backend as backend
 from villageroute.solvers.pyvrp_backend import _Model, solve_pyvrp, unsupported
@@ -467,3 +468,21 @@ def test_dethloff_instance_within_three_percent_of_the_best_known() -> None:
     assert vr.validate_plan(problem, plan) == []
     assert not plan.unserved
     assert plan.total_cost <= bks * 1.03
+
+
+def test_a_van_may_run_as_many_trips_as_the_naive_plan() -> None:
+    """One van of 10 parcels and three stations of 10 each: three trips. By default a
+    van with a day cost runs two, so one station is left out; :func:`villageroute.plan`
+    allows as many as the naive plan runs (three), as OR-Tools gets from its warm start."""
+    d, t = euclid([(0, 0), (5, 0), (0, 5), (-5, 0)])
+    van = VehicleType("van", 1, 1000.0, 10, 1.0, 0.0, 10.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        d, t, vehicle_types=[van], down_parcels=[0, 10, 10, 10], up_parcels=[0, 0, 0, 0]
+    )
+    assert len(solve(problem).unserved) == 1
+    plan = solve(problem, trips_per_vehicle=3)
+    assert not plan.unserved
+    assert most_trips(plan) == 3
+    chosen = vr.plan(problem, "pyvrp", time_limit=0.5)
+    assert vr.validate_plan(problem, chosen) == []
+    assert not chosen.unserved

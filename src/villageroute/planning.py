@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from villageroute.county import County
 from villageroute.errors import InputError
-from villageroute.plans import Plan
+from villageroute.plans import Plan, most_trips
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive, solve_out_and_back
 from villageroute.solvers.ortools_routing import solve_ortools
@@ -70,12 +70,19 @@ def plan(
         return solve_best(
             problem, time_limit=time_limit, seed=seed, workers=workers, progress=progress
         )
-    if solver == "pyvrp":
-        return solve_pyvrp(problem, time_limit=time_limit, seed=seed, progress=progress)
-    # The naive plan is a cheap, valid incumbent: the search starts from it and so never
-    # returns anything costlier in its objective. Where one visit must do both jobs, the
-    # naive plan (separate trips) is not valid, and the search starts from scratch.
+    # The naive plan is a cheap, valid incumbent: OR-Tools starts from it and so never
+    # returns anything costlier in its objective, and both engines may run as many trips
+    # as it does. Where one visit must do both jobs, the naive plan (separate trips) is
+    # not valid, and the search starts from scratch.
     baseline = solve_naive(problem) if problem.split_visits else None
+    if solver == "pyvrp":
+        return solve_pyvrp(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            trips_per_vehicle=most_trips(baseline) if baseline is not None else None,
+            progress=progress,
+        )
     return solve_ortools(
         problem,
         time_limit=time_limit,

@@ -298,6 +298,11 @@ def build_route(
     )
 
 
+def most_trips(plan: Plan) -> int:
+    """The most trips (depot to depot) any vehicle of ``plan`` runs; 0 for no routes."""
+    return max((1 + sum(stop.node == 0 for stop in r.stops) for r in plan.routes), default=0)
+
+
 def split_trips(nodes: list[int]) -> list[list[int]]:
     """Stations of each trip of a visit sequence (0 = back at the depot); ``-1`` entries
     (visits that deliver nothing) are dropped."""

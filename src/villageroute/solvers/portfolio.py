@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
-from villageroute.plans import Plan
+from villageroute.plans import Plan, most_trips
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive
 from villageroute.solvers.ortools_routing import solve_ortools
@@ -131,7 +131,13 @@ def solve_portfolio(
     calls: dict[str, Callable[[], Plan]] = {}
     if reason is None:
         calls["pyvrp"] = partial(
-            solve_pyvrp, problem, time_limit=budget, seed=seed, progress=say("pyvrp")
+            solve_pyvrp,
+            problem,
+            time_limit=budget,
+            seed=seed,
+            # As many trips as OR-Tools gets from its warm start.
+            trips_per_vehicle=most_trips(warm) if warm is not None else None,
+            progress=say("pyvrp"),
         )
     calls["ortools"] = partial(solve_ortools, problem, **ortools_kwargs)  # type: ignore[arg-type]
     if parallel:

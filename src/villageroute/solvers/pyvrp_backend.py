@@ -45,7 +45,9 @@ Model
   allows), and the search starts between PyVRP's default starting penalty and that
   bound (see :class:`_Penalties`).
 * **Trips.** Like the OR-Tools backend, vehicles with a day cost may run two trips
-  (``reload_depots = [depot]``, ``max_reloads = trips - 1``); one trip otherwise.
+  (``reload_depots = [depot]``, ``max_reloads = trips - 1``), or as many as the caller
+  allows (``trips_per_vehicle``; :func:`villageroute.plan` passes the naive plan's,
+  as it does to OR-Tools through the warm start); one trip otherwise.
 * **Cold chain.** Jobs collecting cold-chain produce are reachable only in the cold
   routing profile: in the profile of vehicles without cooling, every edge into them is
   longer than the whole day, so a route using it always breaks a time window.
@@ -163,6 +165,7 @@ def solve_pyvrp(
     *,
     time_limit: float = 10.0,
     seed: int = 0,
+    trips_per_vehicle: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Plan:
     """Plan the day with PyVRP's iterated local search (see the module docstring).
@@ -179,6 +182,9 @@ def solve_pyvrp(
     seed
         Seed of PyVRP's random number generator; the same seed gives the same search
         (up to where the time limit stops it).
+    trips_per_vehicle
+        Trips each vehicle may run in a day, if more than the default: 2 when vehicles
+        have a fixed day cost (so a second trip is worth having), else 1.
     progress
         Called with a short line now and then: at new best solutions (at most once a
         second) and once at the end with the iterations and the objective.
@@ -197,9 +203,9 @@ def solve_pyvrp(
 
     routes: list[Route] = []
     if candidates:
-        # The OR-Tools backend's rule, to the letter, so that the two plan the same day.
+        # The OR-Tools backend's rule, so that the two plan the same day.
         fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
-        trips = 2 if fixed else 1
+        trips = max(trips_per_vehicle or 1, 2 if fixed else 1)
         deadline = started + time_limit
         model = _Model(p, candidates, trips, required=True)
         result = model.solve(deadline, seed, progress, give_up=(time.perf_counter() + deadline) / 2)
