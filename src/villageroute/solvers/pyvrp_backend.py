@@ -45,9 +45,9 @@ Model
   allows), and the search starts between PyVRP's default starting penalty and that
   bound (see :class:`_Penalties`).
 * **Trips.** Like the OR-Tools backend, vehicles with a day cost may run two trips
-  (``reload_depots = [depot]``, ``max_reloads = trips - 1``), or as many as the caller
-  allows (``trips_per_vehicle``; :func:`villageroute.plan` passes the naive plan's,
-  as it does to OR-Tools through the warm start); one trip otherwise.
+  (``reload_depots = [depot]``, ``max_reloads = trips - 1``), others one; or more if
+  the caller allows (``trips_per_vehicle``: :func:`villageroute.plan` passes the naive
+  plan's, the allowance OR-Tools gets from starting at that plan).
 * **Cold chain.** Jobs collecting cold-chain produce are reachable only in the cold
   routing profile: in the profile of vehicles without cooling, every edge into them is
   longer than the whole day, so a route using it always breaks a time window.
