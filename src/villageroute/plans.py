@@ -299,8 +299,9 @@ def build_route(
 
 
 def most_trips(plan: Plan) -> int:
-    """The most trips (depot to depot) any vehicle of ``plan`` runs; 0 for no routes."""
-    return max((1 + sum(stop.node == 0 for stop in r.stops) for r in plan.routes), default=0)
+    """The most trips (depot to depot, with a station) any vehicle of ``plan`` runs; 0
+    for no routes."""
+    return max((sum(1 for t in split_trips(r.nodes) if t) for r in plan.routes), default=0)
 
 
 def split_trips(nodes: list[int]) -> list[list[int]]:
