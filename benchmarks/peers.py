@@ -4,7 +4,8 @@ Each peer gets the same instance as plain integer arrays (:class:`PeerInstance`)
 one core, and returns routes as lists of node indices (depot 0 excluded, empty routes
 dropped). The runner validates and costs the routes itself, so a peer only has to model
 the instance faithfully and report honestly: a peer that cannot serve every customer
-raises :class:`PeerFailed` rather than returning a partial plan.
+raises :class:`PeerFailed` rather than returning a partial plan, and one that cannot
+model the instance at all raises :class:`PeerUnsupported` before solving.
 
 Problem kinds and how each peer maps them:
 
@@ -13,7 +14,7 @@ kind          ``pyvrp``             ``vroom``                ``ortools-stock``
 ============  ====================  =======================  ==========================
 CVRP          client ``delivery``   job ``delivery``         capacity dimension
 VRPSPD        ``delivery`` +        job ``delivery`` +       not supported (no stock
-              ``pickup``            ``pickup``               model): ``PeerFailed``
+              ``pickup``            ``pickup``               model): ``PeerUnsupported``
 VRPTW         client windows,       job windows, vehicle     time dimension with
               vehicle window        window                   waiting as slack
 PDPTW         ``add_shipment``      ``Shipment``             ``AddPickupAndDelivery``
@@ -43,6 +44,7 @@ __all__ = [
     "PEERS",
     "PeerFailed",
     "PeerInstance",
+    "PeerUnsupported",
     "solve_ortools_stock",
     "solve_pyvrp_direct",
     "solve_vroom",
@@ -53,7 +55,11 @@ _VROOM_MAX = 2**32 - 1
 
 
 class PeerFailed(Exception):
-    """A peer solver could not produce a complete, feasible plan, or cannot model the kind."""
+    """A peer solver ran but produced no complete, feasible plan."""
+
+
+class PeerUnsupported(PeerFailed):
+    """A peer solver cannot model the instance, so it was not run."""
 
 
 @dataclass(frozen=True)
@@ -290,7 +296,9 @@ def solve_vroom(instance: PeerInstance, time_limit: float, seed: int) -> list[li
     Raises
     ------
     PeerFailed
-        When a job is left unassigned, or a value does not fit VROOM's 32-bit inputs.
+        When a job is left unassigned.
+    PeerUnsupported
+        When a value does not fit VROOM's 32-bit inputs.
     """
     del seed
     import vroom
@@ -309,7 +317,7 @@ def solve_vroom(instance: PeerInstance, time_limit: float, seed: int) -> list[li
         ("time window", instance.tw_late if windows else None),
     ):
         if values is not None and (values.min() < 0 or values.max() > _VROOM_MAX):
-            raise PeerFailed(f"vroom: {instance.name}: {label} outside VROOM's 0..2^32-1")
+            raise PeerUnsupported(f"vroom: {instance.name}: {label} outside VROOM's 0..2^32-1")
 
     def window(i: int) -> list[vroom.TimeWindow]:
         if not windows:
@@ -411,14 +419,16 @@ def solve_ortools_stock(instance: PeerInstance, time_limit: float, seed: int) ->
     Raises
     ------
     PeerFailed
+        When no solution is found.
+    PeerUnsupported
         For simultaneous pickup and delivery (both deliveries and pickups in the
-        instance), which no stock example models, or when no solution is found.
+        instance), which no stock example models.
     """
     del seed
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     if instance.pickup.any() and instance.delivery.any():
-        raise PeerFailed("no stock OR-Tools model for simultaneous pickup and delivery")
+        raise PeerUnsupported("no stock OR-Tools model for simultaneous pickup and delivery")
 
     n, fleet = instance.n, instance.vehicles
     manager = pywrapcp.RoutingIndexManager(n, fleet, 0)

@@ -71,10 +71,17 @@ def gap_per_instance(rows: list[Row], suite: str, out: Path) -> Path:
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     ax.axhline(0.0, color="grey", lw=0.5)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncol=min(4, len(solvers)))
+    # Below the axes: inside, it hides whichever points fall under it.
+    ax.legend(
+        fontsize=8,
+        ncol=min(4, len(solvers)),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        frameon=False,
+    )
     fig.tight_layout()
     path = out / f"gap-{suite}.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
 

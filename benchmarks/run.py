@@ -2,8 +2,10 @@
 
 Every solution, ours or a peer's, is checked the same way: through the independent
 validator on the instance's :class:`~villageroute.problem.Problem` (VRPSPD, CVRP,
-VRPTW), or the set's own checker (Li & Lim). A run that does not validate, or leaves a
-customer out, is reported infeasible and its gap is not counted in the means.
+VRPTW), or the set's own checker (Li & Lim). A run that does not validate, leaves a
+customer out, or finds no plan at all is reported infeasible (a row all the same) and
+its gap is not counted in the means. A peer that cannot model an instance is not run
+and says so in a note.
 
 Usage::
 
@@ -45,7 +47,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from peers import PEERS, PeerFailed
+from peers import PEERS, PeerFailed, PeerUnsupported
 from suites import SUITES, Case, Routes, load_case, routes_of
 from villageroute.errors import InputError
 from villageroute.instances.cvrp import write_solution
@@ -117,8 +119,22 @@ def run_task(task: Task) -> list[Run] | str:
         start = time.perf_counter()
         try:
             routes = PEER_SOLVERS[task.solver](case.peer, limit, task.seed)
-        except PeerFailed as error:
+        except PeerUnsupported as error:
             return f"{case.suite} {case.name} {task.solver}: {error}"
+        except PeerFailed as error:
+            # A run all the same: the tables count it among the instances, not the feasible.
+            failed = Run(
+                **row,
+                solver=task.solver,
+                cost=math.nan,
+                gap_pct=math.nan,
+                seconds=round(time.perf_counter() - start, 2),
+                feasible=False,
+                violations=0,
+                routes=0,
+                note=str(error),
+            )
+            return [failed]
         found[task.solver] = (routes, time.perf_counter() - start, "", None)
     elif case.problem is None:
         return f"{case.suite} {case.name} {task.solver}: our problem model has no paired requests"
@@ -334,10 +350,14 @@ def main(argv: list[str] | None = None) -> int:
             runs.extend(result)
             for run in result:
                 flag = "" if run.feasible else f"  INFEASIBLE: {run.note}"
+                found = (
+                    "no plan"
+                    if math.isnan(run.cost)
+                    else f"{run.cost:.2f} vs {run.bks:.2f} ({run.gap_pct:+.2f} %)"
+                )
                 print(
                     f"{head} {run.suite} {run.instance} {run.solver} seed {run.seed}: "
-                    f"{run.cost:.2f} vs {run.bks:.2f} ({run.gap_pct:+.2f} %) "
-                    f"in {run.seconds:.1f} s{flag}",
+                    f"{found} in {run.seconds:.1f} s{flag}",
                     file=sys.stderr,
                 )
                 if sink is not None:

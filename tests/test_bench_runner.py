@@ -8,6 +8,7 @@ writing) is exercised in CI in about a minute.
 from __future__ import annotations
 
 import csv
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import plots  # noqa: E402
 import run  # noqa: E402
+from peers import PeerFailed, PeerUnsupported  # noqa: E402
 from villageroute.instances.cvrp import read_solution  # noqa: E402
 
 
@@ -100,6 +102,32 @@ def test_vrpspd_run_reports_members_peers_solutions_and_damaged_files(tmp_path: 
     # The damaged CON3-0 file in ../shared is reported, not a crash.
     assert "CON3-0: skipped, unreadable" in result.stdout
     assert "[1/6" in result.stderr  # progress
+
+
+@needs_instances
+def test_a_peer_that_finds_no_plan_is_an_infeasible_row_and_one_that_cannot_model_a_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_plan(instance: object, limit: float, seed: int) -> list[list[int]]:
+        raise PeerFailed("peer: no solution found")
+
+    def no_model(instance: object, limit: float, seed: int) -> list[list[int]]:
+        raise PeerUnsupported("peer: cannot model this")
+
+    monkeypatch.setitem(run.PEER_SOLVERS, "peer-fails", no_plan)
+    monkeypatch.setitem(run.PEER_SOLVERS, "peer-cannot", no_model)
+    path = INSTANCES / "vrpspd" / "dethloff" / "SCA3-0.vrpspd"
+    failed = run.run_task(run.Task("dethloff", path, "peer-fails", 0, "1", None))
+    assert isinstance(failed, list) and len(failed) == 1
+    (row,) = failed
+    assert (row.instance, row.feasible, row.routes) == ("SCA3-0", False, 0)
+    assert math.isnan(row.cost) and math.isnan(row.gap_pct)
+    assert row.note == "peer: no solution found"
+    # Counted among the instances, not the feasible ones, and kept out of the means.
+    ok = run.Run("dethloff", "SCA3-1", 50, "peer-fails", 0, "1", 1, 2.0, 1, 1.5, 1, True, 0, 3)
+    assert "| dethloff | peer-fails | 1 s | 2 | 1 | 1.50 | 1.50 |" in run.table([row, ok])
+    skipped = run.run_task(run.Task("dethloff", path, "peer-cannot", 0, "1", None))
+    assert skipped == "dethloff SCA3-0 peer-cannot: peer: cannot model this"
 
 
 @needs_instances
