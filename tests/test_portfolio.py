@@ -38,7 +38,7 @@ def test_members_run_and_the_cheapest_valid_plan_is_kept(workers: int) -> None:
     assert time.perf_counter() - started < 1.6
     assert set(result.members) == {"naive", "ortools", "pyvrp"}
     assert result.violations == {"naive": 0, "ortools": 0, "pyvrp": 0}
-    assert not result.skipped
+    assert not result.caveats
     cheapest = min(result.members.values(), key=lambda plan: plan.total_cost)
     assert result.best.total_cost == pytest.approx(cheapest.total_cost)
     assert result.best.solver == f"best/{cheapest.solver}"
@@ -46,12 +46,17 @@ def test_members_run_and_the_cheapest_valid_plan_is_kept(workers: int) -> None:
     assert vr.validate_plan(problem, result.best) == []
 
 
-def test_pyvrp_sits_out_when_a_freshness_deadline_can_bind() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pyvrp_runs_with_a_caveat_when_a_freshness_deadline_can_bind(workers: int) -> None:
     # Produce must be back within 20 min of collection; the far stations are 50 min out.
     problem = four_stations(fresh_s=[np.inf, 1200.0, np.inf, np.inf, np.inf])
-    result = solve_portfolio(problem, time_limit=0.5, workers=2)
-    assert "pyvrp" not in result.members
-    assert "freshness" in result.skipped["pyvrp"]
+    result = solve_portfolio(problem, time_limit=0.5, workers=workers)
+    assert set(result.members) == {"naive", "ortools", "pyvrp"}
+    assert "freshness" in result.caveats["pyvrp"]
+    # Ignoring the deadline, PyVRP (seed 0) drives the loop the way that breaks it: that
+    # plan is rejected, and the best plan keeps the deadline.
+    assert result.violations["pyvrp"] > 0
+    assert result.best.solver != "best/pyvrp"
     assert vr.validate_plan(problem, result.best) == []
 
 

@@ -33,10 +33,10 @@ def plan(
     county
         A loaded county (see :func:`villageroute.load_county`) or a :class:`Problem`.
     solver
-        ``"best"`` (the portfolio: OR-Tools and, where it can model the problem,
-        PyVRP side by side; the cheapest valid plan wins), ``"ortools"`` (co-routing
-        with guided local search; models every rule), ``"pyvrp"`` (hybrid genetic
-        search; no freshness deadlines), or a baseline: ``"naive"`` (separate
+        ``"best"`` (the portfolio: OR-Tools and PyVRP side by side; the cheapest
+        plan the validator accepts wins), ``"ortools"`` (co-routing with guided local
+        search; models every rule), ``"pyvrp"`` (iterated local search; no freshness
+        deadlines, so its plans may break them), or a baseline: ``"naive"`` (separate
         nearest-neighbour delivery and collection trips) or ``"out-and-back"`` (a round
         trip per station and direction).
     time_limit

@@ -1,13 +1,15 @@
 """The ``best`` solver: every engine that fits the problem, side by side, cheapest valid plan.
 
 OR-Tools models every rule of the county problem (freshness, cold chain, split visits,
-several trips); PyVRP's hybrid genetic search is far stronger on the plain structure
+several trips); PyVRP's iterated local search is far stronger on the plain structure
 (capacity, time windows, mixed fleet, reloads) but cannot express a freshness deadline.
-The portfolio runs OR-Tools and, where it can model the problem exactly, PyVRP, each on
-its own core and for the whole time limit, checks every plan with the independent
-validator, and keeps the one that serves the most stations and then costs least. The
-naive plan (when one visit need not do both jobs) is a third, free candidate and the
-OR-Tools search's starting point.
+The portfolio runs both, each on its own core and for the whole time limit, checks
+every plan with the independent validator, and keeps the one that serves the most
+stations and then costs least. Where a freshness deadline could bind, PyVRP's plan is
+one the validator may reject; it often keeps the deadlines anyway (on the Andorra
+days, and then it is sometimes the cheapest), so it runs all the same and the
+validator decides. The naive plan (when one visit need not do both jobs) is a third,
+free candidate and the OR-Tools search's starting point.
 """
 
 from __future__ import annotations
@@ -44,14 +46,15 @@ class PortfolioResult:
         Each member's plan by name (``"ortools"``, ``"pyvrp"``, ``"naive"``).
     violations
         Number of validator violations of each member's plan (0: valid).
-    skipped
-        Members not run, with the reason (e.g. PyVRP cannot model freshness).
+    caveats
+        Members whose model leaves out a rule that could bind on this problem, with
+        the rule (PyVRP and freshness deadlines): their plans may be rejected.
     """
 
     best: Plan
     members: dict[str, Plan]
     violations: dict[str, int]
-    skipped: dict[str, str]
+    caveats: dict[str, str]
 
 
 def solve_best(
@@ -105,7 +108,7 @@ def solve_portfolio(
     started = time.perf_counter()
     cores = max(1, workers if workers is not None else (os.cpu_count() or 1))
     members: dict[str, Plan] = {}
-    skipped: dict[str, str] = {}
+    caveats: dict[str, str] = {}
     # Where a station's two jobs may be split, the naive plan is valid, free, and the
     # start that keeps OR-Tools from ever returning anything costlier.
     warm = solve_naive(problem) if problem.split_visits else None
@@ -113,24 +116,23 @@ def solve_portfolio(
         members["naive"] = warm
     reason = unsupported(problem)
     if reason is not None:
-        skipped["pyvrp"] = reason
+        caveats["pyvrp"] = reason
 
     def say(name: str) -> Callable[[str], None] | None:
         return None if progress is None else (lambda message: progress(f"{name}: {message}"))
 
-    parallel = cores > 1 and reason is None
-    share = 1.0 if parallel or reason is not None else 0.5
+    parallel = cores > 1
+    share = 1.0 if parallel else 0.5
     budget = max((time_limit - (time.perf_counter() - started)) * share - _OVERHEAD_S, 0.05)
     ortools_kwargs: dict[str, object] = {
         "time_limit": budget,
         "seed": seed,
         "warm_start": warm,
-        "workers": min(2, cores - 1) if parallel else min(2, cores),
+        "workers": max(1, min(2, cores - 1)),
         "progress": say("ortools"),
     }
-    calls: dict[str, Callable[[], Plan]] = {}
-    if reason is None:
-        calls["pyvrp"] = partial(
+    calls: dict[str, Callable[[], Plan]] = {
+        "pyvrp": partial(
             solve_pyvrp,
             problem,
             time_limit=budget,
@@ -139,6 +141,7 @@ def solve_portfolio(
             trips_per_vehicle=most_trips(warm) if warm is not None else None,
             progress=say("pyvrp"),
         )
+    }
     calls["ortools"] = partial(solve_ortools, problem, **ortools_kwargs)  # type: ignore[arg-type]
     if parallel:
         # Forked children inherit the calls (progress callbacks do not pickle) and the
@@ -167,7 +170,7 @@ def solve_portfolio(
         key=lambda m: (violations[m] > 0, len(members[m].unserved), members[m].total_cost),
     )
     best = replace(members[name], solver=f"best/{name}", runtime_s=time.perf_counter() - started)
-    return PortfolioResult(best=best, members=members, violations=violations, skipped=skipped)
+    return PortfolioResult(best=best, members=members, violations=violations, caveats=caveats)
 
 
 #: The calls of a parallel portfolio run, set just before its processes are forked.

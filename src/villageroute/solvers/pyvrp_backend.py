@@ -65,7 +65,8 @@ Not modelled
 * **Freshness deadlines.** PyVRP has no constraint on the time from a visit to the
   next depot return. :func:`unsupported` says when a deadline could bind; the solver
   still runs and its plans may break such deadlines (check with
-  :func:`~villageroute.validation.validate_plan`).
+  :func:`~villageroute.validation.validate_plan`, as the ``best`` portfolio does before
+  it keeps one).
 * **Uncharged depot waits.** The plan's cost does not charge waiting at the depot
   between trips; PyVRP charges the whole route duration, so it may wait at a station
   for its window where going home in between is cheaper. After the search, each
