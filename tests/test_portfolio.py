@@ -48,12 +48,13 @@ def test_members_run_and_the_cheapest_valid_plan_is_kept(workers: int) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_pyvrp_runs_with_a_caveat_when_a_freshness_deadline_can_bind(workers: int) -> None:
-    # Produce must be back within 20 min of collection; the far stations are 50 min out.
+    # Station 1's produce must be back within 20 min of collection; one loop through all
+    # four takes about 45 min, so station 1 must come last.
     problem = four_stations(fresh_s=[np.inf, 1200.0, np.inf, np.inf, np.inf])
     result = solve_portfolio(problem, time_limit=0.5, workers=workers)
     assert set(result.members) == {"naive", "ortools", "pyvrp"}
     assert "freshness" in result.caveats["pyvrp"]
-    # Ignoring the deadline, PyVRP (seed 0) drives the loop the way that breaks it: that
+    # Ignoring the deadline, PyVRP (seed 0) drives the loop the other way round: that
     # plan is rejected, and the best plan keeps the deadline.
     assert result.violations["pyvrp"] > 0
     assert result.best.solver != "best/pyvrp"

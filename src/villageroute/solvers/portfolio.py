@@ -140,9 +140,9 @@ def solve_portfolio(
             # As many trips as OR-Tools gets from its warm start.
             trips_per_vehicle=most_trips(warm) if warm is not None else None,
             progress=say("pyvrp"),
-        )
+        ),
+        "ortools": partial(solve_ortools, problem, **ortools_kwargs),  # type: ignore[arg-type]
     }
-    calls["ortools"] = partial(solve_ortools, problem, **ortools_kwargs)  # type: ignore[arg-type]
     if parallel:
         # Forked children inherit the calls (progress callbacks do not pickle) and the
         # problem; only the plans come back. Solver objects never cross processes.
