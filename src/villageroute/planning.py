@@ -80,7 +80,7 @@ def plan(
             problem,
             time_limit=time_limit,
             seed=seed,
-            trips_per_vehicle=most_trips(baseline) if baseline is not None else None,
+            trips_per_vehicle=most_trips(baseline),
             progress=progress,
         )
     return solve_ortools(

@@ -298,9 +298,11 @@ def build_route(
     )
 
 
-def most_trips(plan: Plan) -> int:
+def most_trips(plan: Plan | None) -> int:
     """The most trips (depot to depot, with a station) any vehicle of ``plan`` runs; 0
-    for no routes."""
+    for no routes or no plan."""
+    if plan is None:
+        return 0
     return max((sum(1 for t in split_trips(r.nodes) if t) for r in plan.routes), default=0)
 
 

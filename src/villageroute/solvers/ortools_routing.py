@@ -139,7 +139,7 @@ def solve_ortools(
     warm_trips = _trips_by_vehicle(warm_start) if warm_start is not None else {}
     fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
     trips = trips_per_vehicle or (2 if fixed else 1)
-    trips = max(trips, most_trips(warm_start) if warm_start is not None else 0, 1)
+    trips = max(trips, most_trips(warm_start), 1)
     deadline = started + time_limit
 
     def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:

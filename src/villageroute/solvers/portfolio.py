@@ -138,7 +138,7 @@ def solve_portfolio(
             time_limit=budget,
             seed=seed,
             # As many trips as OR-Tools gets from its warm start.
-            trips_per_vehicle=most_trips(warm) if warm is not None else None,
+            trips_per_vehicle=most_trips(warm),
             progress=say("pyvrp"),
         ),
         "ortools": partial(solve_ortools, problem, **ortools_kwargs),  # type: ignore[arg-type]
