@@ -12,8 +12,8 @@ loaded there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from villageroute.problem import Problem
@@ -44,6 +44,15 @@ class Stop:
     up_parcels: int
     load_kg: float
     load_parcels: int
+
+    @property
+    def job(self) -> str:
+        """``"down"`` or ``"up"`` for a visit doing only that job, else ``"both"``."""
+        if self.down_parcels and not self.up_parcels:
+            return "down"
+        if self.up_parcels and not self.down_parcels:
+            return "up"
+        return "both"
 
 
 @dataclass(frozen=True)
@@ -295,6 +304,49 @@ def build_route(
         stops=tuple(stops),
         distance_m=distance,
         cost=cost,
+    )
+
+
+def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan:
+    """``plan`` with ``stations`` taken out of their routes and listed unserved.
+
+    Each route keeps its order and jobs and is re-derived by :func:`build_route` with the
+    default (earliest) schedule; a trip left empty, and a route left with no station,
+    is dropped.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    stations
+        Locations to take out (stations the plan serves).
+    reason
+        The reason each of them is listed unserved with.
+
+    Returns
+    -------
+    Plan
+    """
+    p = plan.problem
+    routes = []
+    for route in plan.routes:
+        nodes: list[int] = []
+        jobs: list[str] = []
+        for stop in route.stops:
+            if stop.node in stations or (stop.node == 0 and (not nodes or nodes[-1] == 0)):
+                continue
+            nodes.append(stop.node)
+            jobs.append(stop.job)
+        if nodes and nodes[-1] == 0:
+            nodes.pop()
+            jobs.pop()
+        if nodes:
+            routes.append(build_route(p, route.vehicle, nodes, jobs=jobs))
+    unserved = [*plan.unserved, *(Unserved(s, p.ids[s], reason) for s in stations)]
+    return replace(
+        plan,
+        routes=tuple(routes),
+        unserved=tuple(sorted(unserved, key=lambda u: u.node)),
     )
 
 

@@ -250,12 +250,7 @@ def _trips_by_vehicle(plan: Plan) -> dict[int, list[list[_Visit]]]:
             if stop.node == 0:
                 trips.append([])
             else:
-                job = (
-                    "both"
-                    if stop.down_parcels and stop.up_parcels
-                    else ("down" if stop.down_parcels else "up")
-                )
-                trips[-1].append((stop.node, job))
+                trips[-1].append((stop.node, stop.job))
         out[route.vehicle] = [t for t in trips if t]
     return out
 
