@@ -209,14 +209,15 @@ def table(runs: list[Run], by_class: bool = False) -> str:
         group = group_of(run) if by_class else run.suite
         groups.setdefault((group, run.rule, run.solver), []).append(run)
     for (group, rule, solver), members in sorted(groups.items(), key=_order):
-        ok = [r for r in members if r.feasible]
-        mean = sum(r.gap_pct for r in ok) / len(ok) if ok else math.nan
-        worst = max((r.gap_pct for r in ok), default=math.nan)
+        gaps = [r.gap_pct for r in members if r.feasible]
+        # A group with no feasible run has no gap to report.
+        mean = f"{sum(gaps) / len(gaps):.2f}" if gaps else "—"
+        worst = f"{max(gaps):.2f}" if gaps else "—"
         secs = sum(r.seconds for r in members) / len(members)
         limit = f"{rule[:-1]} s/customer" if rule.endswith("n") else f"{rule} s"
         lines.append(
-            f"| {group} | {solver} | {limit} | {len(members)} | {len(ok)} | {mean:.2f} | "
-            f"{worst:.2f} | {secs:.1f} |"
+            f"| {group} | {solver} | {limit} | {len(members)} | {len(gaps)} | {mean} | "
+            f"{worst} | {secs:.1f} |"
         )
     return "\n".join(lines)
 

@@ -126,6 +126,7 @@ def test_a_peer_that_finds_no_plan_is_an_infeasible_row_and_one_that_cannot_mode
     # Counted among the instances, not the feasible ones, and kept out of the means.
     ok = run.Run("dethloff", "SCA3-1", 50, "peer-fails", 0, "1", 1, 2.0, 1, 1.5, 1, True, 0, 3)
     assert "| dethloff | peer-fails | 1 s | 2 | 1 | 1.50 | 1.50 |" in run.table([row, ok])
+    assert "| dethloff | peer-fails | 1 s | 1 | 0 | — | — |" in run.table([row])
     skipped = run.run_task(run.Task("dethloff", path, "peer-cannot", 0, "1", None))
     assert skipped == "dethloff SCA3-0 peer-cannot: peer: cannot model this"
 
