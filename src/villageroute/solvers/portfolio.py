@@ -166,7 +166,7 @@ def solve_portfolio(
                     solve_ortools,
                     problem,
                     seed=seed,
-                    trips_per_vehicle=most_trips(warm) or None,
+                    trips_per_vehicle=most_trips(warm),
                     progress=say("pyvrp+ortools"),
                 ),
                 budget,
