@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--seeds", default="0", help="comma list of demand seeds")
+    parser.add_argument("--workers", type=int, default=None, help="CPU cores (default: up to two)")
     args = parser.parse_args(argv)
     if not ANDORRA.exists():
         print(f"Andorra data not found at {ANDORRA}", file=sys.stderr)
@@ -50,11 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     for demand_seed in (int(s) for s in args.seeds.split(",")):
         problem = andorra_problem(demand_seed)
         for solver in vr.SOLVERS:
-            plan = vr.plan(problem, solver, time_limit=args.time_limit, seed=0)
+            plan = vr.plan(
+                problem, solver, time_limit=args.time_limit, seed=0, workers=args.workers
+            )
             summary = plan.summary()
             row = {
                 "demand_seed": demand_seed,
                 "solver": solver,
+                "engine": plan.solver,  # best's member, e.g. best/pyvrp+ortools
                 "stations": problem.n - 1,
                 "runtime_s": round(plan.runtime_s, 2),
                 **{k: v for k, v in summary.items() if k != "cost_breakdown"},
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         saving = 100 * (1 - row["per_parcel_cost"] / naive["per_parcel_cost"])
         print(
-            f"| {row['demand_seed']} | {row['solver']} | {row['per_parcel_cost']:.2f} | "
+            f"| {row['demand_seed']} | {row['engine']} | {row['per_parcel_cost']:.2f} | "
             f"{row['total_cost']:.0f} | {row['distance_km']:.0f} | {row['duration_h']:.1f} | "
             f"{row['vehicles_used']} | {row['stations_unserved']} | {row['load_factor']:.2f} | "
             f"{saving:+.1f} % |"

@@ -9,9 +9,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import villageroute as vr
 from tests.helpers import ANDORRA, needs_andorra
 from tests.test_county import valley_county
 from villageroute.cli import main
@@ -94,12 +96,30 @@ def test_readable_summary_compares_with_naive(
     assert "computing the" in captured.err  # progress goes to stderr
 
 
+def test_workers_reach_the_solver(
+    county_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[int | None] = []
+    real_plan = vr.plan
+
+    def spy(problem: vr.Problem, solver: str = "best", **kwargs: Any) -> vr.Plan:
+        if solver != "naive":
+            seen.append(kwargs.get("workers"))
+        return real_plan(problem, solver, **kwargs)
+
+    monkeypatch.setattr(vr, "plan", spy)
+    assert main(["plan", str(county_file), "--time-limit", "1", "--workers", "1", "--json"]) == 0
+    assert seen == [1]
+    assert json.loads(capsys.readouterr().out)["engine"].startswith("best/")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["plan", "missing.geojson"], "missing.geojson: file not found"),
         (["plan", "--roads", "r.osm"], "give a county GeoJSON file, or both"),
         (["plan", "{county}", "--time-limit", "0"], "--time-limit must be positive"),
+        (["plan", "{county}", "--workers", "0"], "--workers must be at least 1"),
         (["validate", "{broken}"], "broken.geojson"),
     ],
 )

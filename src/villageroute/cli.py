@@ -58,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         "--time-limit", type=float, default=10.0, help="seconds for the whole run (default 10)"
     )
     plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="CPU cores to use (default: up to two; best gives one to PyVRP, the rest to OR-Tools)",
+    )
     plan.add_argument("--out", type=Path, help="write plan.json, plan.geojson and manifests here")
     plan.add_argument("--json", action="store_true", help="print one JSON object to stdout")
 
@@ -114,6 +120,8 @@ def _plan(args: argparse.Namespace) -> int:
     say = None if args.json else (lambda message: print(f"  {message}", file=sys.stderr))
     if not args.time_limit > 0:
         raise vr.InputError(f"--time-limit must be positive, got {args.time_limit}")
+    if args.workers is not None and args.workers < 1:
+        raise vr.InputError(f"--workers must be at least 1, got {args.workers}")
     started = time.perf_counter()
     county = _load(args, say)
     problem = vr.Problem.from_county(county)
@@ -122,7 +130,14 @@ def _plan(args: argparse.Namespace) -> int:
     search = max(args.time_limit - (time.perf_counter() - started) - _FINISHING_S, 0.1)
     if say:
         say(f"planning with {args.solver} for {search:.1f} s")
-    result = vr.plan(problem, args.solver, time_limit=search, seed=args.seed, progress=say)
+    result = vr.plan(
+        problem,
+        args.solver,
+        time_limit=search,
+        seed=args.seed,
+        workers=args.workers,
+        progress=say,
+    )
     baseline = vr.plan(problem, "naive")
     summary = result.summary()
     base = baseline.summary()
