@@ -350,6 +350,12 @@ def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan
     )
 
 
+def day_trips(problem: Problem) -> int:
+    """Trips each vehicle may run by default: 2 when vehicles pay a day cost (a second
+    trip is then worth having), else 1."""
+    return 2 if any(v.cost_per_day > 0 for v in problem.vehicle_types) else 1
+
+
 def most_trips(plan: Plan | None) -> int:
     """The most trips (depot to depot, with a station) any vehicle of ``plan`` runs; 0
     for no routes or no plan."""

@@ -57,7 +57,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from villageroute.feasibility import left_out_reason, set_aside
-from villageroute.plans import Plan, Unserved, build_route, most_trips
+from villageroute.plans import Plan, Unserved, build_route, day_trips, most_trips
 from villageroute.problem import Problem
 
 #: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
@@ -137,8 +137,7 @@ def solve_ortools(
         candidates = np.random.default_rng(seed).permutation(candidates).tolist()
 
     warm_trips = _trips_by_vehicle(warm_start) if warm_start is not None else {}
-    fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
-    trips = trips_per_vehicle or (2 if fixed else 1)
+    trips = trips_per_vehicle or day_trips(p)
     trips = max(trips, most_trips(warm_start), 1)
     deadline = started + time_limit
 

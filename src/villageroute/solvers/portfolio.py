@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
-from villageroute.plans import Plan, most_trips, without_stations
+from villageroute.plans import Plan, day_trips, most_trips, without_stations
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive
 from villageroute.solvers.ortools_routing import solve_ortools
@@ -149,9 +149,8 @@ def solve_portfolio(
     # vehicles may run several trips (its reloads): there OR-Tools, continuing from
     # PyVRP's plan, made `best` up to 4.4 % cheaper on ten county days, dearer only on
     # the 399-station one (docs/benchmarks.md). Standard VRP instances have neither.
-    several_trips = trips > 1 or any(v.cost_per_day > 0 for v in problem.vehicle_types)
     handover = None
-    if "pyvrp" in caveats or several_trips:
+    if "pyvrp" in caveats or max(trips, day_trips(problem)) > 1:
         handover = partial(
             _pyvrp_then_ortools,
             problem,

@@ -101,7 +101,7 @@ from pyvrp import Activity, ActivityType
 from pyvrp.exceptions import PenaltyBoundWarning
 
 from villageroute.feasibility import left_out_reason, set_aside
-from villageroute.plans import Plan, Route, Unserved, build_route, split_trips
+from villageroute.plans import Plan, Route, Unserved, build_route, day_trips, split_trips
 from villageroute.problem import Problem
 
 #: Integer quantity units per kg or parcel, as in the OR-Tools backend: demands with up
@@ -205,8 +205,7 @@ def solve_pyvrp(
     routes: list[Route] = []
     if candidates:
         # The OR-Tools backend's rule, so that the two plan the same day.
-        fixed = any(v.cost_per_day > 0 for v in p.vehicle_types)
-        trips = max(trips_per_vehicle or 1, 2 if fixed else 1)
+        trips = max(trips_per_vehicle or 1, day_trips(p))
         deadline = started + time_limit
         model = _Model(p, candidates, trips, required=True)
         result = model.solve(deadline, seed, progress, give_up=(time.perf_counter() + deadline) / 2)
