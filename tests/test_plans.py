@@ -46,3 +46,14 @@ def test_a_route_left_with_no_station_is_dropped(problem: Problem) -> None:
     out = without_stations(plan, {1, 2}, "no room")
     assert [r.vehicle for r in out.routes] == [1]
     assert validate_plan(problem, out) == []
+
+
+def test_a_route_without_the_stations_keeps_its_schedule(problem: Problem) -> None:
+    # Leaving at 09:00 is not the default schedule, which build_route would re-derive.
+    late = build_route(problem, 1, [3, 4], start_s=9 * 3600.0)
+    plan = plan_of(problem, build_route(problem, 0, [1, 2]), late)
+    out = without_stations(plan, {1}, "no room")
+    assert out.routes[1] is late
+    assert out.routes[0].nodes == [2]
+    assert validate_plan(problem, out) == []
+

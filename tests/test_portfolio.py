@@ -99,6 +99,26 @@ def test_pyvrp_runs_with_a_caveat_when_a_freshness_deadline_can_bind(workers: in
     assert not result.members["pyvrp+ortools"].unserved
 
 
+def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = four_stations(fresh_s=FRESH_1)
+    starts: list[vr.Plan] = []
+    solve_ortools = portfolio.solve_ortools
+
+    def spy(problem: vr.Problem, **kwargs: object) -> vr.Plan:
+        if kwargs.get("trips_per_vehicle") is not None:  # the hand-over's call
+            starts.append(kwargs["warm_start"])  # type: ignore[arg-type]
+        return solve_ortools(problem, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(portfolio, "solve_ortools", spy)
+    result = solve_portfolio(problem, time_limit=0.5, workers=1)
+    assert result.violations["pyvrp"] > 0
+    (start,) = starts
+    assert not start.unserved
+    assert vr.validate_plan(problem, start) == []
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_pyvrp_plan_broken_beyond_its_stations_is_not_handed_on(
     monkeypatch: pytest.MonkeyPatch, workers: int

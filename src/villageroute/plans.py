@@ -310,9 +310,9 @@ def build_route(
 def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan:
     """``plan`` with ``stations`` taken out of their routes and listed unserved.
 
-    Each route keeps its order and jobs and is re-derived by :func:`build_route` with the
-    default (earliest) schedule; a trip left empty, and a route left with no station,
-    is dropped.
+    A route that visits none of them is kept as it is. The others keep their order and
+    jobs and are re-derived by :func:`build_route` with the default (earliest)
+    schedule; a trip left empty, and a route left with no station, is dropped.
 
     Parameters
     ----------
@@ -330,6 +330,9 @@ def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan
     p = plan.problem
     routes = []
     for route in plan.routes:
+        if not any(stop.node in stations for stop in route.stops):
+            routes.append(route)
+            continue
         nodes: list[int] = []
         jobs: list[str] = []
         for stop in route.stops:
