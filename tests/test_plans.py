@@ -56,4 +56,3 @@ def test_a_route_without_the_stations_keeps_its_schedule(problem: Problem) -> No
     assert out.routes[1] is late
     assert out.routes[0].nodes == [2]
     assert validate_plan(problem, out) == []
-
