@@ -244,8 +244,8 @@ def _ranked_places(
         return k != skip and not (collects and p.cold_chain[s] and not p.vehicle(k).cold_chain)
 
     inside: list[tuple[float, int, list[int], list[str]]] = []
-    busy = sorted((k for k in routes if may_serve(k)), key=lambda k: routes[k].working_s)
-    for k in busy:
+    in_use = sorted((k for k in routes if may_serve(k)), key=lambda k: routes[k].working_s)
+    for k in in_use:
         vehicle, nodes = p.vehicle(k), routes[k].nodes
         jobs = [stop.job for stop in routes[k].stops]
         seq = np.array([0, *nodes, 0])
@@ -261,7 +261,7 @@ def _ranked_places(
     places = [(k, nodes, jobs, False) for _, k, nodes, jobs in inside[:_CHECKS]]
     if idle:
         places += [(k, [s], [job], True) for k in _idle_vehicles(p, routes) if may_serve(k)]
-    for k in busy[:_TRIPS]:
+    for k in in_use[:_TRIPS]:
         nodes, jobs = routes[k].nodes, [stop.job for stop in routes[k].stops]
         places.append((k, [*nodes, 0, s], [*jobs, "both", job], True))
         places.append((k, [s, 0, *nodes], [job, "both", *jobs], True))

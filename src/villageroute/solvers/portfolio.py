@@ -44,7 +44,7 @@ _OVERHEAD_S = 0.15
 #: alike (docs/benchmarks.md).
 PYVRP_SHARE = 0.5
 #: The most of the budget each putting back of the stations taken out of PyVRP's plan
-#: may take (it took 0.06-0.28 s on the 399-station sample county).
+#: may take (it took 0.06-0.23 s on the 399-station sample county).
 _INSERTION_SHARE = 0.05
 
 
@@ -239,7 +239,7 @@ def _pyvrp_then_ortools(
     repaired = ortools(time_limit=left, warm_start=start)
     missing = broken & {u.node for u in repaired.unserved}
     if missing:
-        left = max(budget - (time.perf_counter() - started) - _OVERHEAD_S, reserve)
+        left = max(budget - (time.perf_counter() - started) - _OVERHEAD_S, 0.0)
         repaired = insert_stations(repaired, missing, time_limit=left)
     plans["pyvrp+ortools"] = replace(repaired, solver="pyvrp+ortools")
     return plans
