@@ -333,16 +333,8 @@ def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan
         if not any(stop.node in stations for stop in route.stops):
             routes.append(route)
             continue
-        nodes: list[int] = []
-        jobs: list[str] = []
-        for stop in route.stops:
-            if stop.node in stations or (stop.node == 0 and (not nodes or nodes[-1] == 0)):
-                continue
-            nodes.append(stop.node)
-            jobs.append(stop.job)
-        if nodes and nodes[-1] == 0:
-            nodes.pop()
-            jobs.pop()
+        kept = [stop for stop in route.stops if stop.node not in stations]
+        nodes, jobs = drop_empty_trips([s.node for s in kept], [s.job for s in kept])
         if nodes:
             routes.append(build_route(p, route.vehicle, nodes, jobs=jobs))
     unserved = [*plan.unserved, *(Unserved(s, p.ids[s], reason) for s in stations)]
@@ -351,6 +343,22 @@ def without_stations(plan: Plan, stations: Collection[int], reason: str) -> Plan
         routes=tuple(routes),
         unserved=tuple(sorted(unserved, key=lambda u: u.node)),
     )
+
+
+def drop_empty_trips(nodes: Sequence[int], jobs: Sequence[str]) -> tuple[list[int], list[str]]:
+    """A visit sequence (and its jobs) without the depot stops that separate no two
+    trips: leading, trailing and repeated ones."""
+    out_nodes: list[int] = []
+    out_jobs: list[str] = []
+    for node, job in zip(nodes, jobs, strict=True):
+        if node == 0 and (not out_nodes or out_nodes[-1] == 0):
+            continue
+        out_nodes.append(node)
+        out_jobs.append(job)
+    if out_nodes and out_nodes[-1] == 0:
+        out_nodes.pop()
+        out_jobs.pop()
+    return out_nodes, out_jobs
 
 
 def day_trips(problem: Problem) -> int:

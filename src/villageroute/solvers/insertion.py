@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from villageroute.plans import Plan, Route, build_route, without_stations
+from villageroute.plans import Plan, Route, build_route, drop_empty_trips, without_stations
 from villageroute.problem import Problem
 
 #: Places inside trips checked per station and search, cheapest detour first.
@@ -200,7 +200,7 @@ def _make_room(p: Problem, routes: dict[int, Route], item: _Item, max_moved: int
             if i is None:
                 break
             moved.append((nodes.pop(i), jobs.pop(i)))
-            nodes, jobs = _tidy(nodes, jobs)
+            nodes, jobs = drop_empty_trips(nodes, jobs)
             route = build_route(p, k, nodes, jobs=jobs)
         if not moved or not route_fits(p, route):
             continue
@@ -317,16 +317,6 @@ def _costliest_visit(
         if saving > best_saving:
             best, best_saving = i, saving
     return best
-
-
-def _tidy(nodes: list[int], jobs: list[str]) -> tuple[list[int], list[str]]:
-    """Without the depot stops that no longer separate two trips."""
-    keep = [
-        i
-        for i, node in enumerate(nodes)
-        if node != 0 or (0 < i < len(nodes) - 1 and nodes[i - 1] != 0)
-    ]
-    return [nodes[i] for i in keep], [jobs[i] for i in keep]
 
 
 def _splittable(p: Problem, station: int) -> bool:
