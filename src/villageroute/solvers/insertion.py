@@ -10,6 +10,7 @@ and checked.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -243,22 +244,22 @@ def _ranked_places(
     def may_serve(k: int) -> bool:
         return k != skip and not (collects and p.cold_chain[s] and not p.vehicle(k).cold_chain)
 
-    inside: list[tuple[float, int, list[int], list[str]]] = []
+    inside: list[tuple[float, int, int]] = []  # (detour cost, vehicle, position)
     in_use = sorted((k for k in routes if may_serve(k)), key=lambda k: routes[k].working_s)
     for k in in_use:
-        vehicle, nodes = p.vehicle(k), routes[k].nodes
-        jobs = [stop.job for stop in routes[k].stops]
-        seq = np.array([0, *nodes, 0])
+        vehicle = p.vehicle(k)
+        seq = np.array([0, *routes[k].nodes, 0])
         a, b = seq[:-1], seq[1:]
         dm = p.distance_m[a, s] + p.distance_m[s, b] - p.distance_m[a, b]
         ds = p.time_s[a, s] + p.time_s[s, b] - p.time_s[a, b] + p.service_s[s]
         cost = vehicle.cost_per_km * dm / 1000.0 + vehicle.cost_per_hour * ds / 3600.0
-        inside += [
-            (c, k, [*nodes[:i], s, *nodes[i:]], [*jobs[:i], job, *jobs[i:]])
-            for i, c in enumerate(cost.tolist())
-        ]
-    inside.sort(key=lambda r: r[0])
-    places = [(k, nodes, jobs, False) for _, k, nodes, jobs in inside[:_CHECKS]]
+        inside += [(c, k, i) for i, c in enumerate(cost.tolist())]
+    # Only the places checked are built: building every one is quadratic in a route's
+    # stops. nsmallest keeps sorted()'s order among equal detours.
+    places: list[tuple[int, list[int], list[str], bool]] = []
+    for _, k, i in heapq.nsmallest(_CHECKS, inside, key=lambda r: r[0]):
+        nodes, jobs = routes[k].nodes, [stop.job for stop in routes[k].stops]
+        places.append((k, [*nodes[:i], s, *nodes[i:]], [*jobs[:i], job, *jobs[i:]], False))
     if idle:
         places += [(k, [s], [job], True) for k in _idle_vehicles(p, routes) if may_serve(k)]
     for k in in_use[:_TRIPS]:
