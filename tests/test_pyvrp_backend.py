@@ -17,6 +17,7 @@ from villageroute.instances import load_bks, read_vrpspd
 from villageroute.plans import most_trips
 from villageroute.settings import VehicleType
 from villageroute.solvers import pyvrp_backend as backend
+from villageroute.solvers.ortools_routing import solve_ortools
 from villageroute.solvers.pyvrp_backend import _Model, solve_pyvrp, unsupported
 
 VRPSPD = SHARED / "data" / "instances" / "vrpspd"
@@ -468,6 +469,23 @@ def test_dethloff_instance_within_three_percent_of_the_best_known() -> None:
     assert vr.validate_plan(problem, plan) == []
     assert not plan.unserved
     assert plan.total_cost <= bks * 1.03
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_an_explicit_trip_allowance_holds_where_vans_pay_a_day_cost(engine: str) -> None:
+    """By default a van with a day cost may run two trips; ``trips_per_vehicle=1``
+    means one in both backends (drivers who do one round a day), so of three full
+    stations two are left out."""
+    d, t = euclid([(0, 0), (5, 0), (0, 5), (-5, 0)])
+    van = VehicleType("van", 1, 1000.0, 10, 1.0, 0.0, 10.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        d, t, vehicle_types=[van], down_parcels=[0, 10, 10, 10], up_parcels=[0, 0, 0, 0]
+    )
+    backend_solve = solve if engine == "pyvrp" else solve_ortools
+    plan = backend_solve(problem, time_limit=0.5, trips_per_vehicle=1)
+    assert vr.validate_plan(problem, plan) == []
+    assert most_trips(plan) == 1
+    assert len(plan.unserved) == 2
 
 
 def test_a_van_may_run_as_many_trips_as_the_naive_plan() -> None:

@@ -140,7 +140,8 @@ def solve_portfolio(
 
     parallel = cores > 1
     budget = max(time_limit - (time.perf_counter() - started) - _OVERHEAD_S, 0.05)
-    trips = most_trips(warm)  # as many trips as OR-Tools gets from its warm start
+    # As many trips as OR-Tools gets: its default, or its warm start's if more.
+    trips = max(most_trips(warm), day_trips(problem))
     pyvrp = partial(solve_pyvrp, problem, seed=seed, trips_per_vehicle=trips, progress=say("pyvrp"))
     ortools = partial(
         solve_ortools,
@@ -156,7 +157,7 @@ def solve_portfolio(
     # 399-station one once the stations taken out are put back (docs/benchmarks.md).
     # Standard VRP instances have neither.
     handover = None
-    if "pyvrp" in caveats or max(trips, day_trips(problem)) > 1:
+    if "pyvrp" in caveats or trips > 1:
         handover = partial(
             _pyvrp_then_ortools,
             problem,

@@ -45,9 +45,9 @@ Model
   allows), and the search starts between PyVRP's default starting penalty and that
   bound (see :class:`_Penalties`).
 * **Trips.** Like the OR-Tools backend, vehicles with a day cost may run two trips
-  (``reload_depots = [depot]``, ``max_reloads = trips - 1``), others one; or more if
-  the caller allows (``trips_per_vehicle``: :func:`villageroute.plan` passes the naive
-  plan's, the allowance OR-Tools gets from starting at that plan).
+  (``reload_depots = [depot]``, ``max_reloads = trips - 1``), others one; or as many as
+  the caller says (``trips_per_vehicle``: :func:`villageroute.plan` allows the naive
+  plan's too, the allowance OR-Tools gets from starting at that plan).
 * **Cold chain.** Jobs collecting cold-chain produce are reachable only in the cold
   routing profile: in the profile of vehicles without cooling, every edge into them is
   longer than the whole day, so a route using it always breaks a time window.
@@ -184,8 +184,8 @@ def solve_pyvrp(
         Seed of PyVRP's random number generator; the same seed gives the same search
         (up to where the time limit stops it).
     trips_per_vehicle
-        Trips each vehicle may run in a day, if more than the default: 2 when vehicles
-        have a fixed day cost (so a second trip is worth having), else 1.
+        Trips each vehicle may run in a day (as in :func:`solve_ortools`); by default 2
+        when vehicles have a fixed day cost (so a second trip is worth having), else 1.
     progress
         Called with a short line now and then: at new best solutions (at most once a
         second) and once at the end with the iterations and the objective.
@@ -205,7 +205,7 @@ def solve_pyvrp(
     routes: list[Route] = []
     if candidates:
         # The OR-Tools backend's rule, so that the two plan the same day.
-        trips = max(trips_per_vehicle or 1, day_trips(p))
+        trips = max(trips_per_vehicle or day_trips(p), 1)
         deadline = started + time_limit
         model = _Model(p, candidates, trips, required=True)
         result = model.solve(deadline, seed, progress, give_up=(time.perf_counter() + deadline) / 2)
