@@ -40,7 +40,10 @@ Model
 * **Search.** Optionally several independent searches side by side (one per core),
   keeping the best plan. Each starts from a warm start (another valid plan) or a
   construction heuristic (parallel cheapest insertion by default, which copes with the
-  tied load dimensions), then runs guided local search until the time limit.
+  tied load dimensions), then runs guided local search until the time limit. With
+  several trips a day, construction runs on a copy of the model that lets a van's
+  second trip run without its first, and each van's trips then move up: construction
+  cannot see that rule and, breaking it, failed outright.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_param
 from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route, day_trips, most_trips
 from villageroute.problem import Problem
+from villageroute.solvers.reporting import BestReporter
 
 #: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
 #: to 0.05 %.
@@ -111,7 +115,8 @@ def solve_ortools(
         limit; the plan serving the most stations, then the cheapest, is returned.
         Progress is reported only when ``workers`` is 1.
     progress
-        Called with a short message at each improving solution.
+        Called with a short message at new best solutions (at most once a second, see
+        :class:`~villageroute.solvers.reporting.BestReporter`).
 
     Returns
     -------
@@ -152,15 +157,26 @@ def solve_ortools(
         initial = None
         if warm_trips:
             initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
-        if initial is None and required:
+        if initial is None and (required or trips > 1):
             # Construction alone first, on half the time left, so that a day that does
             # not fit leaves the optional model time to find whom to leave out.
             construct = pywrapcp.DefaultRoutingSearchParameters()
             construct.CopyFrom(params)
             construct.solution_limit = 1
             _set_time_limit(construct, (time.perf_counter() + deadline) / 2)
-            initial = model.routing.SolveWithParameters(construct)
-            if initial is None:
+            if trips == 1:
+                initial = model.routing.SolveWithParameters(construct)
+            else:
+                # Construction heuristics fill any trip, and a van's second trip with
+                # its first empty fails only when the whole first solution is checked,
+                # so construction failed outright from about 30 stations. It builds
+                # without that rule; each van's trips then move up into this model.
+                free = _Model(p, candidates, trips, required=required, ordered=False)
+                first = free.routing.SolveWithParameters(construct)
+                if first is not None:
+                    routes = free.routes_filled_first(first)
+                    initial = model.routing.ReadAssignmentFromRoutes(routes, True)
+            if initial is None and required:
                 return model, None
         _set_time_limit(params, deadline)
         if initial is None:
@@ -258,9 +274,16 @@ class _Model:
     """The OR-Tools routing model of one problem (private: OR-Tools types inside)."""
 
     def __init__(
-        self, problem: Problem, stations: list[int], trips: int, *, required: bool = False
+        self,
+        problem: Problem,
+        stations: list[int],
+        trips: int,
+        *,
+        required: bool = False,
+        ordered: bool = True,
     ) -> None:
         p = self.problem = problem
+        self.ordered = ordered  # a van's trips used in order (see _add_trip_order)
         # Model node i visits station nodes[i] for job jobs[i]; model node 0 is the depot.
         self.nodes = [0]
         self.jobs = ["both"]
@@ -390,7 +413,8 @@ class _Model:
         for k in range(p.n_vehicles):
             first, last = k * self.trips, (k + 1) * self.trips - 1
             for r in range(first, last):
-                self.solver.Add(routing.ActiveVehicleVar(r + 1) <= routing.ActiveVehicleVar(r))
+                if self.ordered:  # the day cost sits on the first trip: no skipping it
+                    self.solver.Add(routing.ActiveVehicleVar(r + 1) <= routing.ActiveVehicleVar(r))
                 if dim is not None:
                     self.solver.Add(
                         dim.CumulVar(routing.Start(r + 1)) >= dim.CumulVar(routing.End(r))
@@ -445,14 +469,8 @@ class _Model:
     # -- search --------------------------------------------------------------------
 
     def on_solution(self, progress: Callable[[str], None]) -> None:
-        routing = self.routing
-        started = time.perf_counter()
-
-        def report() -> None:
-            cost = routing.CostVar().Value() / COST_SCALE
-            progress(f"{time.perf_counter() - started:6.1f} s  objective {cost:,.2f}")
-
-        routing.AddAtSolutionCallback(report)
+        routing, report = self.routing, BestReporter(progress)
+        routing.AddAtSolutionCallback(lambda: report(routing.CostVar().Value() / COST_SCALE))
 
     def warm_routes(self, trips: dict[int, list[list[_Visit]]]) -> list[list[int]]:
         """Model routes (node indices per routing vehicle) of a plan's trips."""
@@ -469,6 +487,30 @@ class _Model:
                 routes[vehicle * self.trips + t] = list(dict.fromkeys(route))
         return routes
 
+    def _sequences(self, solution: pywrapcp.Assignment) -> list[tuple[list[int], int]]:
+        """Each routing vehicle's visited indices and its end index."""
+        routing = self.routing
+        sequences = []
+        for r in range(self.n_routes):
+            index = solution.Value(routing.NextVar(routing.Start(r)))
+            visits = []
+            while not routing.IsEnd(index):
+                visits.append(index)
+                index = solution.Value(routing.NextVar(index))
+            sequences.append((visits, index))
+        return sequences
+
+    def routes_filled_first(self, solution: pywrapcp.Assignment) -> list[list[int]]:
+        """Model routes (node indices per routing vehicle) of a solution, each van's
+        trips with stations first: valid where trips must be used in order."""
+        to_node = self.manager.IndexToNode
+        routes = [[to_node(i) for i in visits] for visits, _ in self._sequences(solution)]
+        out: list[list[int]] = []
+        for k in range(self.problem.n_vehicles):
+            filled = [r for r in routes[k * self.trips : (k + 1) * self.trips] if r]
+            out += filled + [[] for _ in range(self.trips - len(filled))]
+        return out
+
     def extract(self, solution: pywrapcp.Assignment) -> tuple[list, dict[int, tuple[str, bool]]]:
         """Plan routes of a solution, and the stations left out: the job that found no
         room, and whether the station was half served (its other job then dropped).
@@ -478,14 +520,7 @@ class _Model:
         whole second each transit was rounded up by) every later time stays valid.
         """
         p, routing, manager, dim = self.problem, self.routing, self.manager, self.time
-        sequences = []
-        for r in range(self.n_routes):
-            index = solution.Value(routing.NextVar(routing.Start(r)))
-            visits = []
-            while not routing.IsEnd(index):
-                visits.append(index)
-                index = solution.Value(routing.NextVar(index))
-            sequences.append((visits, index))
+        sequences = self._sequences(solution)
         active = {manager.IndexToNode(i) for visits, _ in sequences for i in visits}
         served = {self.nodes[i] for i in active}
         missing: dict[int, tuple[str, bool]] = {}

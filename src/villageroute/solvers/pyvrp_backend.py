@@ -103,6 +103,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Route, Unserved, build_route, day_trips, split_trips
 from villageroute.problem import Problem
+from villageroute.solvers.reporting import BestReporter
 
 #: Integer quantity units per kg or parcel, as in the OR-Tools backend: demands with up
 #: to 4 decimals stay exact.
@@ -124,8 +125,6 @@ _PENALTY_BUDGET = 2.0**61
 _INFEASIBLE = np.iinfo(np.int64).max
 #: Margin kept when moving departures as late as they can go, in seconds.
 _SLACK_S = 1e-7
-#: Shortest interval between progress reports during the search, in seconds.
-_REPORT_EVERY_S = 1.0
 
 
 def unsupported(problem: Problem) -> str | None:
@@ -216,12 +215,12 @@ def solve_pyvrp(
         unserved += missing
         if progress is not None:
             progress(
-                f"pyvrp: {result.num_iterations} iterations, objective {objective:,.2f} "
+                f"{result.num_iterations} iterations, objective {objective:,.2f} "
                 f"{p.currency}, plan cost {sum(r.cost for r in routes):,.2f} {p.currency}, "
                 f"{len(missing)} left out"
             )
     elif progress is not None:
-        progress("pyvrp: no station to serve")
+        progress("no station to serve")
     unserved.sort(key=lambda u: u.node)
     return Plan(
         problem=p,
@@ -670,24 +669,16 @@ class _Penalties(pyvrp.PenaltyParams):
 
 
 class _Reporter(pyvrp.IteratedLocalSearchCallbacks):
-    """Reports new best solutions, at most once every :data:`_REPORT_EVERY_S`."""
+    """Reports new best feasible solutions through a :class:`BestReporter`."""
 
     def __init__(self, model: _Model, progress: Callable[[str], None]) -> None:
         self.model = model
-        self.progress = progress
-        self.started = time.perf_counter()
-        self.last = -math.inf
+        self.report = BestReporter(progress)
 
     def on_best(self, best: pyvrp.Solution) -> None:
-        now = time.perf_counter()
-        if now - self.last < _REPORT_EVERY_S or not best.is_feasible():
-            return
-        self.last = now
-        cost = self.model.objective(best.routes())
-        self.progress(
-            f"{now - self.started:6.1f} s  objective {cost:,.2f}, "
-            f"{best.num_missing_clients()} jobs left out"
-        )
+        if best.is_feasible():
+            cost = self.model.objective(best.routes())
+            self.report(cost, f", {best.num_missing_clients()} jobs left out")
 
 
 def _distance_scale(distance: np.ndarray) -> int:
