@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from villageroute.county import County
 from villageroute.errors import InputError
-from villageroute.plans import Plan, day_trips, most_trips
+from villageroute.plans import Plan, day_trips
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive, solve_out_and_back
 from villageroute.solvers.ortools_routing import solve_ortools
@@ -80,7 +80,7 @@ def plan(
             problem,
             time_limit=time_limit,
             seed=seed,
-            trips_per_vehicle=max(most_trips(baseline), day_trips(problem)),
+            trips_per_vehicle=day_trips(problem, baseline),
             progress=progress,
         )
     return solve_ortools(

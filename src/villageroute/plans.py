@@ -361,10 +361,12 @@ def drop_empty_trips(nodes: Sequence[int], jobs: Sequence[str]) -> tuple[list[in
     return out_nodes, out_jobs
 
 
-def day_trips(problem: Problem) -> int:
+def day_trips(problem: Problem, start: Plan | None = None) -> int:
     """Trips each vehicle may run by default: 2 when vehicles pay a day cost (a second
-    trip is then worth having), else 1."""
-    return 2 if any(v.cost_per_day > 0 for v in problem.vehicle_types) else 1
+    trip is then worth having), else 1; or as many as ``start``, a plan a search starts
+    from, runs, if more."""
+    default = 2 if any(v.cost_per_day > 0 for v in problem.vehicle_types) else 1
+    return max(default, most_trips(start))
 
 
 def most_trips(plan: Plan | None) -> int:

@@ -27,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
-from villageroute.plans import Plan, day_trips, most_trips, without_stations
+from villageroute.plans import Plan, day_trips, without_stations
 from villageroute.problem import Problem
 from villageroute.solvers.insertion import insert_stations
 from villageroute.solvers.naive import solve_naive
@@ -140,8 +140,7 @@ def solve_portfolio(
 
     parallel = cores > 1
     budget = max(time_limit - (time.perf_counter() - started) - _OVERHEAD_S, 0.05)
-    # As many trips as OR-Tools gets: its default, or its warm start's if more.
-    trips = max(most_trips(warm), day_trips(problem))
+    trips = day_trips(problem, warm)  # as many as OR-Tools gets from its warm start
     pyvrp = partial(solve_pyvrp, problem, seed=seed, trips_per_vehicle=trips, progress=say("pyvrp"))
     ortools = partial(
         solve_ortools,
