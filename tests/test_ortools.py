@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,10 +13,17 @@ from hypothesis import strategies as st
 import villageroute as vr
 from tests.helpers import euclid
 from tests.test_naive import random_problem
-from villageroute.plans import build_route
+from villageroute.feasibility import set_aside
+from villageroute.plans import build_route, day_trips
 from villageroute.settings import VehicleType
 from villageroute.solvers.naive import solve_naive
-from villageroute.solvers.ortools_routing import _serves_all, _trips_by_vehicle, solve_ortools
+from villageroute.solvers.ortools_routing import (
+    _Model,
+    _naive_starts,
+    _serves_all,
+    _trips_by_vehicle,
+    solve_ortools,
+)
 
 VAN = VehicleType(
     name="van",
@@ -139,8 +147,123 @@ def test_two_trip_vans_get_a_first_solution_without_a_warm_start() -> None:
     (the day cost is on the first trip); it failed outright, and from every station
     optional it got nowhere either: all 38 stations were left out."""
     problem = random_problem(40, 3)
+    plan = solve(problem, time_limit=2.0, warm_start=None)
+    assert not plan.unserved
+
+
+def test_200_stations_are_all_served_by_default() -> None:
+    """No warm start given: construction cannot see the shift, freshness and cold-chain
+    rules and left out over half of a 200-station day, and the naive plan, which fills
+    a shift to the second, did not fit the model's whole seconds: `plan` left 191 of 200
+    out. The default start, the naive plan on whole seconds, serves them all."""
+    problem = random_problem(200, 1)
     plan = solve(problem, time_limit=2.0)
     assert not plan.unserved
+
+
+@pytest.fixture
+def shift_filled_to_the_second() -> vr.Problem:
+    """Six stations 300.3 s apart on a line and vans with a 3,604 s shift: the naive
+    delivery trip out to the last station and back takes 3,603.6 s (in), 3,608 s on the
+    model's whole seconds (out)."""
+    x = np.arange(7) * 300.3
+    t = np.abs(x[:, None] - x[None, :])
+    van = VehicleType("van", 4, 1000.0, 100, 1.0, 0.0, 0.0, 3604 / 3600)
+    return vr.Problem.from_arrays(
+        t * 10, t, vehicle_types=[van], down_parcels=[0] + [1] * 6, up_parcels=[0] + [1] * 6
+    )
+
+
+def fits_model(problem: vr.Problem, start: vr.Plan) -> bool:
+    """Whether the OR-Tools model reads ``start`` as a solution."""
+    stations, _ = set_aside(problem)
+    trips = _trips_by_vehicle(start)
+    model = _Model(
+        problem,
+        stations,
+        day_trips(problem, start),
+        required=_serves_all(problem, trips, stations),
+    )
+    return model.routing.ReadAssignmentFromRoutes(model.warm_routes(trips), True) is not None
+
+
+def test_the_naive_plan_on_whole_seconds_starts_the_search_where_the_naive_plan_cannot(
+    shift_filled_to_the_second: vr.Problem,
+) -> None:
+    problem = shift_filled_to_the_second
+    naive, whole_seconds = _naive_starts(problem)
+    assert vr.validate_plan(problem, naive) == []
+    assert not fits_model(problem, naive)
+    assert fits_model(problem, whole_seconds)
+    assert not whole_seconds.unserved
+    assert not solve(problem).unserved
+
+
+@st.composite
+def days_filled_to_the_second(draw: st.DrawFn) -> vr.Problem:
+    """Small days whose shifts, windows and deadlines the naive plan fills to within two
+    seconds: drawn loose, then tightened to that plan's own times (the naive plan of the
+    tightened day is then often the same plan). Times fall between whole seconds."""
+    n = draw(st.integers(1, 8))
+    points = draw(
+        st.lists(st.tuples(st.floats(-9, 9), st.floats(-9, 9)), min_size=n + 1, max_size=n + 1)
+    )
+    d, t = euclid(points, kmh=draw(st.floats(20, 50)))
+    within = st.floats(0, 2)
+    fleet = [
+        VehicleType(
+            "van",
+            draw(st.integers(1, 4)),
+            1000.0,
+            draw(st.integers(4, 12)),
+            1.0,
+            20.0,
+            draw(st.sampled_from([0.0, 50.0])),
+            3.0,
+        ),
+        VehicleType("cold", draw(st.integers(0, 1)), 500.0, 8, 1.5, 25.0, 80.0, 3.0, True),
+    ]
+    loose = vr.Problem.from_arrays(
+        d,
+        t,
+        vehicle_types=fleet,
+        down_parcels=[0, *draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))],
+        up_parcels=[0, *draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))],
+        fresh_s=[
+            np.inf,
+            *draw(st.lists(st.sampled_from([np.inf, 5400.0]), min_size=n, max_size=n)),
+        ],
+        cold_chain=[False, *draw(st.lists(st.booleans(), min_size=n, max_size=n))],
+        service_s=[0.0, *draw(st.lists(st.floats(0, 600), min_size=n, max_size=n))],
+        day_start_s=7 * 3600.0 + 0.5,
+        day_end_s=19 * 3600.0 - 0.5,
+    )
+    naive = solve_naive(loose)
+    close, fresh = loose.close_s.copy(), loose.fresh_s.copy()
+    longest = max((r.duration_s for r in naive.routes), default=3 * 3600.0)
+    for route in naive.routes:
+        back = route.end_s
+        for stop in reversed(route.stops):
+            if stop.node == 0:
+                back = stop.arrival_s
+            elif draw(st.booleans()):
+                close[stop.node] = stop.arrival_s + draw(within)
+                if np.isfinite(fresh[stop.node]):
+                    fresh[stop.node] = back - stop.arrival_s + draw(within)
+    shift = max(longest + draw(within), 1.0) / 3600
+    return replace(
+        loose,
+        close_s=close,
+        fresh_s=fresh,
+        vehicle_types=tuple(replace(v, max_shift_hours=shift) for v in fleet),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(problem=days_filled_to_the_second())
+def test_the_naive_plan_on_whole_seconds_always_fits_the_model(problem: vr.Problem) -> None:
+    *_, whole_seconds = _naive_starts(problem)
+    assert fits_model(problem, whole_seconds)
 
 
 def test_a_warm_start_that_leaves_a_station_out_does_not_lose_it(

@@ -70,12 +70,11 @@ def plan(
         return solve_best(
             problem, time_limit=time_limit, seed=seed, workers=workers, progress=progress
         )
-    # The naive plan is a cheap, valid incumbent: OR-Tools starts from it and so never
-    # returns anything costlier in its objective, and both engines may run as many trips
-    # as it does. Where one visit must do both jobs, the naive plan (separate trips) is
-    # not valid, and the search starts from scratch.
-    baseline = solve_naive(problem) if problem.split_visits else None
     if solver == "pyvrp":
+        # Both engines may run as many trips a day as the naive plan does; OR-Tools also
+        # starts from that plan (by default, where it is valid) and so never returns
+        # anything costlier in its objective.
+        baseline = solve_naive(problem) if problem.split_visits else None
         return solve_pyvrp(
             problem,
             time_limit=time_limit,
@@ -87,7 +86,6 @@ def plan(
         problem,
         time_limit=time_limit,
         seed=seed,
-        warm_start=baseline,
         workers=workers,
         progress=progress,
     )

@@ -38,12 +38,13 @@ Model
   cost the search dearly where everyone fits (measured on CVRPLIB X, see
   ``docs/benchmarks.md``).
 * **Search.** Optionally several independent searches side by side (one per core),
-  keeping the best plan. Each starts from a warm start (another valid plan) or a
-  construction heuristic (parallel cheapest insertion by default, which copes with the
-  tied load dimensions), then runs guided local search until the time limit. With
-  several trips a day, construction runs on a copy of the model that lets a van's
-  second trip run without its first, and each van's trips then move up: construction
-  cannot see that rule and, breaking it, failed outright.
+  keeping the best plan. Each starts from a warm start (another valid plan; by default
+  the naive baseline's, where split visits make it valid) or a construction heuristic
+  (parallel cheapest insertion by default, which copes with the tied load dimensions),
+  then runs guided local search until the time limit. With several trips a day,
+  construction runs on a copy of the model that lets a van's second trip run without
+  its first, and each van's trips then move up: construction cannot see that rule and,
+  breaking it, failed outright.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import partial
+from typing import Literal
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
@@ -62,6 +64,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_param
 from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route, day_trips, most_trips
 from villageroute.problem import Problem
+from villageroute.solvers.naive import solve_naive
 from villageroute.solvers.reporting import BestReporter
 
 #: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
@@ -80,7 +83,7 @@ def solve_ortools(
     time_limit: float = 10.0,
     seed: int = 0,
     trips_per_vehicle: int | None = None,
-    warm_start: Plan | None = None,
+    warm_start: Plan | Literal["naive"] | None = "naive",
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
     gls_lambda: float = 0.1,
@@ -100,11 +103,16 @@ def solve_ortools(
         heuristics break ties; the same seed gives the same plan.
     trips_per_vehicle
         Trips each vehicle may run in a day; by default 2 when vehicles have a fixed
-        day cost (so a second trip is worth having), else 1, and at least as many as
-        ``warm_start`` uses.
+        day cost (so a second trip is worth having), else 1. Raised to as many as a
+        ``warm_start`` plan runs; a naive start that would need more than a value set
+        here is not used.
     warm_start
-        A valid plan to start the search from (e.g. the naive baseline); the result is
-        never costlier in the model's objective.
+        A valid plan to start the search from; the result is never costlier in the
+        model's objective. ``"naive"`` (the default): the naive baseline's plan where
+        the problem allows split visits (its separate delivery and collection trips are
+        then valid), or, where the model's whole seconds cannot hold that plan, the
+        naive plan of the day on whole seconds; else construction. ``None``:
+        construction.
     first_solution, metaheuristic
         OR-Tools ``FirstSolutionStrategy`` and ``LocalSearchMetaheuristic`` names.
     gls_lambda
@@ -124,27 +132,94 @@ def solve_ortools(
     """
     if not time_limit > 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
-    if workers > 1:
-        return _solve_side_by_side(
-            problem,
-            workers,
-            time_limit=time_limit,
-            seed=seed,
-            trips_per_vehicle=trips_per_vehicle,
-            warm_start=warm_start,
-            first_solution=first_solution,
-            metaheuristic=metaheuristic,
-        )
     started = time.perf_counter()
+    if isinstance(warm_start, str):
+        if warm_start != "naive":
+            raise ValueError(f'warm_start must be a Plan, "naive" or None, got {warm_start!r}')
+        starts = _naive_starts(problem)
+        if trips_per_vehicle is not None:
+            # The caller's allowance stands: a naive plan needing more trips is no start.
+            starts = [s for s in starts if most_trips(s) <= trips_per_vehicle]
+    else:
+        starts = [] if warm_start is None else [warm_start]
+    search = partial(
+        _solve,
+        problem,
+        starts,
+        started + time_limit,
+        seed=seed,
+        trips_per_vehicle=trips_per_vehicle,
+        first_solution=first_solution,
+        metaheuristic=metaheuristic,
+    )
+    if workers > 1:
+        plan = _solve_side_by_side(search, workers)
+    else:
+        plan = search(gls_lambda=gls_lambda, progress=progress)
+    return replace(plan, runtime_s=time.perf_counter() - started)
+
+
+def _naive_starts(problem: Problem) -> list[Plan]:
+    """Warm starts for ``warm_start="naive"``, to be tried in order.
+
+    Construction cannot see every rule of a county day (shift, freshness, cold chain)
+    and from about 200 stations left most of them out; the naive plan keeps them all,
+    where split visits make it valid. It fills shifts to the second, though, and the
+    model's times, rounded up, may then overrun: the naive plan of the day on the
+    model's whole seconds (:func:`_on_whole_seconds`) always fits it.
+    """
+    if not problem.split_visits:
+        return []
+    return [solve_naive(problem), solve_naive(_on_whole_seconds(problem))]
+
+
+def _on_whole_seconds(problem: Problem) -> Problem:
+    """``problem`` with its times rounded as the model rounds them, against the plan.
+
+    Travel and service round up, windows, deadlines and shifts in: a plan that fits
+    this problem fits the model, whose travel plus service, ``ceil(travel + service)``,
+    is at most ``ceil(travel) + ceil(service)``.
+    """
+    p = problem
+    close = np.floor(p.close_s)
+    return replace(
+        p,
+        time_s=np.ceil(p.time_s),
+        service_s=np.ceil(p.service_s),
+        open_s=np.minimum(np.ceil(p.open_s), close),
+        close_s=close,
+        fresh_s=np.floor(p.fresh_s),
+        day_start_s=float(math.ceil(p.day_start_s)),
+        day_end_s=float(math.floor(p.day_end_s)),
+        vehicle_types=tuple(
+            replace(v, max_shift_hours=max(math.floor(v.max_shift_hours * 3600), 1) / 3600)
+            for v in p.vehicle_types
+        ),
+    )
+
+
+def _solve(
+    problem: Problem,
+    starts: list[Plan],
+    deadline: float,
+    *,
+    seed: int,
+    trips_per_vehicle: int | None,
+    first_solution: str,
+    metaheuristic: str,
+    gls_lambda: float,
+    progress: Callable[[str], None] | None,
+) -> Plan:
+    """One search until ``deadline`` (a ``time.perf_counter`` value), from the first of
+    ``starts`` the model can read, else from construction."""
     p = problem
     candidates, unserved = set_aside(p)
     if seed:
         candidates = np.random.default_rng(seed).permutation(candidates).tolist()
 
-    warm_trips = _trips_by_vehicle(warm_start) if warm_start is not None else {}
+    warm = [_trips_by_vehicle(start) for start in starts]
     trips = trips_per_vehicle or day_trips(p)
-    trips = max(trips, most_trips(warm_start), 1)
-    deadline = started + time_limit
+    trips = max(trips, *(most_trips(start) for start in starts), 1)
 
     def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:
         model = _Model(p, candidates, trips, required=required)
@@ -155,8 +230,12 @@ def solve_ortools(
         params.local_search_metaheuristic = getattr(_META, metaheuristic)
         params.guided_local_search_lambda_coefficient = gls_lambda
         initial = None
-        if warm_trips:
-            initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(warm_trips), True)
+        for start in warm:
+            if required and not _serves_all(p, start, candidates):
+                continue
+            initial = model.routing.ReadAssignmentFromRoutes(model.warm_routes(start), True)
+            if initial is not None:
+                break
         if initial is None and (required or trips > 1):
             # Construction alone first, on half the time left, so that a day that does
             # not fit leaves the optional model time to find whom to leave out.
@@ -186,7 +265,7 @@ def solve_ortools(
     # Required stations search far better where everyone fits; optional ones are the
     # fallback that still gives an over-full day a plan.
     solution = None
-    if not warm_trips or _serves_all(p, warm_trips, candidates):
+    if not warm or any(_serves_all(p, start, candidates) for start in warm):
         model, solution = search(required=True)
     if solution is None:
         model, solution = search(required=False)
@@ -206,7 +285,7 @@ def solve_ortools(
         solver="ortools",
         routes=tuple(routes),
         unserved=tuple(unserved),
-        runtime_s=time.perf_counter() - started,
+        runtime_s=0.0,  # the caller's clock: it started before the warm starts were made
     )
 
 
@@ -237,20 +316,18 @@ def _serves_all(
 WORKER_LAMBDAS = (0.1, 0.2, 0.05, 0.3)
 
 
-def _solve_side_by_side(problem: Problem, workers: int, **kwargs: object) -> Plan:
-    started = time.perf_counter()
+def _solve_side_by_side(search: Callable[..., Plan], workers: int) -> Plan:
     lambdas = [WORKER_LAMBDAS[k % len(WORKER_LAMBDAS)] for k in range(workers)]
-    # Fork: the children inherit the problem instead of unpickling it, and OR-Tools
-    # objects never cross a process boundary (each child builds its own model).
+    # Fork: OR-Tools objects never cross a process boundary (each child builds its own
+    # model from the problem it is sent).
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        plans = list(pool.map(partial(_one_search, problem, kwargs), lambdas))
-    best = min(plans, key=lambda plan: (len(plan.unserved), plan.total_cost))
-    return replace(best, runtime_s=time.perf_counter() - started)
+        plans = list(pool.map(partial(_one_search, search), lambdas))
+    return min(plans, key=lambda plan: (len(plan.unserved), plan.total_cost))
 
 
-def _one_search(problem: Problem, kwargs: dict[str, object], gls_lambda: float) -> Plan:
-    return solve_ortools(problem, gls_lambda=gls_lambda, workers=1, **kwargs)  # type: ignore[arg-type]
+def _one_search(search: Callable[..., Plan], gls_lambda: float) -> Plan:
+    return search(gls_lambda=gls_lambda, progress=None)
 
 
 _Visit = tuple[int, str]  # (station, job): job is "both", "down" or "up"

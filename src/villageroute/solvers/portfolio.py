@@ -126,8 +126,8 @@ def solve_portfolio(
     cores = max(1, workers if workers is not None else (os.cpu_count() or 1))
     members: dict[str, Plan] = {}
     caveats: dict[str, str] = {}
-    # Where a station's two jobs may be split, the naive plan is valid, free, and the
-    # start that keeps OR-Tools from ever returning anything costlier.
+    # Where a station's two jobs may be split, the naive plan is valid and free; it is
+    # also OR-Tools' own default start, which keeps it from returning anything costlier.
     warm = solve_naive(problem) if problem.split_visits else None
     if warm is not None:
         members["naive"] = warm
@@ -146,7 +146,6 @@ def solve_portfolio(
         solve_ortools,
         problem,
         seed=seed,
-        warm_start=warm,
         workers=max(1, min(2, cores - 1)),
         progress=say("ortools"),
     )
