@@ -120,6 +120,24 @@ def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_a_start_short_of_the_naive_plans_stations_is_handed_on_only_beside_ortools(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The station PyVRP's plan keeps too late is taken out and, here, not put back. On
+    two cores OR-Tools still continues from that plan (its own search from the naive
+    plan runs beside it); on one core, where that would be its only run, it starts from
+    the naive plan, which serves every station."""
+    problem = four_stations(fresh_s=FRESH_1)
+    monkeypatch.setattr(portfolio, "insert_stations", lambda plan, stations, time_limit: plan)
+    result = solve_portfolio(problem, time_limit=0.5, workers=workers)
+    assert result.violations["pyvrp"] > 0
+    expected = {"naive", "pyvrp", "ortools"} | ({"pyvrp+ortools"} if workers > 1 else set())
+    assert set(result.members) == expected
+    assert not result.members["ortools"].unserved
+    assert not result.best.unserved
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_pyvrp_plan_broken_beyond_its_stations_is_not_handed_on(
     monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:

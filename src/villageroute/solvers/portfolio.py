@@ -168,6 +168,11 @@ def solve_portfolio(
                 progress=say("pyvrp+ortools"),
             ),
             budget,
+            # On one core OR-Tools runs once: from a start that leaves out stations the
+            # naive plan serves it did not put them back (two of three 200-station
+            # random days), and `best` was the naive plan itself. It then runs from the
+            # naive plan instead.
+            most_unserved=None if parallel or warm is None else len(warm.unserved),
         )
     if parallel:
         runs: dict[str, Callable[[], dict[str, Plan]]] = {
@@ -213,6 +218,7 @@ def _pyvrp_then_ortools(
     pyvrp: Callable[..., Plan],
     ortools: Callable[..., Plan],
     budget: float,
+    most_unserved: int | None = None,
 ) -> dict[str, Plan]:
     """PyVRP for :data:`PYVRP_SHARE` of ``budget``, then OR-Tools from its plan.
 
@@ -220,7 +226,8 @@ def _pyvrp_then_ortools(
     fit (:func:`~villageroute.solvers.insertion.insert_stations`), so that OR-Tools gets
     a valid start; any it still misses are tried again after OR-Tools, whose plan may
     have room for them. A broken rule that names no station (a shift, say) leaves
-    nothing to take out: PyVRP's plan is then all there is.
+    nothing to take out, and a start that leaves out more than ``most_unserved``
+    stations is not handed on: PyVRP's plan is then all there is.
     """
     started = time.perf_counter()
     first = pyvrp(time_limit=budget * PYVRP_SHARE)
@@ -232,6 +239,8 @@ def _pyvrp_then_ortools(
     if broken:
         start = without_stations(first, broken, "taken out of PyVRP's plan")
         start = insert_stations(start, broken, time_limit=budget * _INSERTION_SHARE)
+    if most_unserved is not None and len(start.unserved) > most_unserved:
+        return plans
     missing = broken & {u.node for u in start.unserved}
     # OR-Tools' limit covers its search, not building the plan after it, nor the second
     # insertion after that.
