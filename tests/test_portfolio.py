@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import villageroute as vr
+from villageroute.plans import without_stations
 from villageroute.settings import VehicleType
 from villageroute.solvers import portfolio
 from villageroute.solvers.portfolio import solve_portfolio
@@ -114,6 +115,34 @@ def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
     monkeypatch.setattr(portfolio, "solve_ortools", spy)
     result = solve_portfolio(problem, time_limit=0.5, workers=1)
     assert result.violations["pyvrp"] > 0
+    (start,) = starts
+    assert not start.unserved
+    assert vr.validate_plan(problem, start) == []
+
+
+def test_a_station_pyvrp_left_out_is_put_back_before_ortools_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PyVRP (here, the naive plan without station 1) leaves out a station there is
+    room for: the insertion puts it back, and OR-Tools starts from a plan serving all
+    four. Before, only the stations whose rules PyVRP broke were put back."""
+    problem = four_stations(fresh_s=FRESH_1)
+    starts: list[vr.Plan] = []
+    solve_ortools = portfolio.solve_ortools
+
+    def without_1(problem: vr.Problem, **kwargs: object) -> vr.Plan:
+        naive = portfolio.solve_naive(problem)
+        return replace(without_stations(naive, {1}, "no room found"), solver="pyvrp")
+
+    def spy(problem: vr.Problem, **kwargs: object) -> vr.Plan:
+        if kwargs.get("trips_per_vehicle") is not None:  # the hand-over's call
+            starts.append(kwargs["warm_start"])  # type: ignore[arg-type]
+        return solve_ortools(problem, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", without_1)
+    monkeypatch.setattr(portfolio, "solve_ortools", spy)
+    result = solve_portfolio(problem, time_limit=0.5, workers=1)
+    assert [u.node for u in result.members["pyvrp"].unserved] == [1]
     (start,) = starts
     assert not start.unserved
     assert vr.validate_plan(problem, start) == []
