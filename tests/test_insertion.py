@@ -142,6 +142,34 @@ def test_no_time_leaves_the_plan_as_it_was() -> None:
     assert after.unserved == plan.unserved
 
 
+def test_a_half_placed_station_taken_out_again_leaves_every_route_valid() -> None:
+    """Station 1's produce reaches the depot in time only by way of station 2 (times
+    without the triangle inequality: 1 -> 2 -> 0 takes 200 s, 1 -> 0 1,386 s). Station 2's
+    collection is placed, then 1's right before it; 2's ten parcels fit no van, so 2 is
+    taken out again, and 1's produce took the slow way back (found by
+    `test_stations_put_back_keep_the_plan_valid` in CI). Station 1 now goes where it
+    fits without 2."""
+    t = np.array(
+        [[0, 500, 100, 300], [1386, 0, 100, 600], [100, 100, 0, 200], [550, 300, 200, 0]],
+        dtype=float,
+    )
+    van = VehicleType("van", 1, 100.0, 8, 1.0, 0.0, 0.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        t * 10,
+        t,
+        vehicle_types=[van],
+        down_parcels=[0, 8, 10, 1],
+        up_parcels=[0, 1, 2, 0],
+        service_s=[0, 77, 284, 100],
+        fresh_s=[math.inf, 1377, math.inf, math.inf],
+    )
+    plan = solve_naive(problem)
+    assert [u.node for u in plan.unserved] == [1, 2]
+    after = insert_stations(plan, [1, 2])
+    assert vr.validate_plan(problem, after) == []
+    assert [u.node for u in after.unserved] == [2]
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=problems(), data=st.data())
 def test_stations_put_back_keep_the_plan_valid(problem: vr.Problem, data: st.DataObject) -> None:

@@ -57,8 +57,10 @@ def insert_stations(
     A station with no such place gets room on a route by moving up to ``max_moved`` of
     that route's visits to other routes, the visits that save the most time first.
     Where a station's jobs may be split (``problem.split_visits``) and one visit doing
-    both fits nowhere, its delivery and its collection are placed separately. A
-    station that cannot be placed stays unserved with its reason.
+    both fits nowhere, its delivery and its collection are placed separately; one
+    placed only in part is taken out again, and where that breaks a route, the
+    insertion starts over without it. A station that cannot be placed stays unserved
+    with its reason.
 
     Parameters
     ----------
@@ -118,6 +120,14 @@ def insert_stations(
     partial = set(placed) - done
     if partial:
         result = without_stations(result, partial, "")
+        # A route re-timed without a half-placed station can break a rule: produce
+        # collected earlier still waits for a later window, or, where times do not obey
+        # the triangle inequality, the way back without it is slower. Place again,
+        # from the start, without those stations.
+        if not all(route_fits(p, route) for route in result.routes):
+            rest = [s for s in stations if s not in partial]
+            left = None if time_limit is None else max(deadline - time.perf_counter(), 0.0)
+            return insert_stations(plan, rest, max_moved=max_moved, time_limit=left)
     return replace(result, unserved=tuple(u for u in plan.unserved if u.node not in done))
 
 
