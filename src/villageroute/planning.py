@@ -42,7 +42,9 @@ def plan(
     time_limit
         Seconds the solver may search; must be positive.
     seed
-        Random seed; the same seed gives the same plan.
+        Random seed; the same seed gives the same searches, but the time limit is wall
+        clock: where they still improve when it stops, plans differ from run to run.
+        The baselines are deterministic.
     workers
         CPU cores to use: ``"best"`` gives one to PyVRP and the rest to OR-Tools;
         ``"ortools"`` runs that many searches side by side (keeping the best plan). By

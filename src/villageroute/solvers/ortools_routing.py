@@ -100,7 +100,8 @@ def solve_ortools(
         Seconds of search (construction included); must be positive.
     seed
         Shuffles the order in which stations enter the model, which changes how the
-        heuristics break ties; the same seed gives the same plan.
+        heuristics break ties; the same seed gives the same search, up to where the
+        (wall-clock) time limit stops it.
     trips_per_vehicle
         Trips each vehicle may run in a day; by default 2 when vehicles have a fixed
         day cost (so a second trip is worth having), else 1. Raised to as many as a
