@@ -148,6 +148,28 @@ def test_a_station_pyvrp_left_out_is_put_back_before_ortools_starts(
     assert vr.validate_plan(problem, start) == []
 
 
+def test_a_start_that_taking_stations_out_broke_is_not_handed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Taking PyVRP's late station out re-times its route; where that breaks another
+    rule (here: the routes' recorded costs are made wrong, and the station is not put
+    back), the plan is not handed on: OR-Tools could not read it. Its own search from
+    the naive plan runs beside."""
+    problem = four_stations(fresh_s=FRESH_1)
+    take_out = portfolio.without_stations
+
+    def breaking(plan: vr.Plan, stations: object, reason: str) -> vr.Plan:
+        out = take_out(plan, stations, reason)  # type: ignore[arg-type]
+        return replace(out, routes=tuple(replace(r, cost=r.cost + 1.0) for r in out.routes))
+
+    monkeypatch.setattr(portfolio, "without_stations", breaking)
+    monkeypatch.setattr(portfolio, "insert_stations", lambda plan, stations, time_limit: plan)
+    result = solve_portfolio(problem, time_limit=0.5, workers=2)
+    assert result.violations["pyvrp"] > 0
+    assert set(result.members) == {"naive", "pyvrp", "ortools"}
+    assert vr.validate_plan(problem, result.best) == []
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_start_short_of_the_naive_plans_stations_is_handed_on_only_beside_ortools(
     monkeypatch: pytest.MonkeyPatch, workers: int

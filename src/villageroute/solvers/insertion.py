@@ -80,7 +80,8 @@ def insert_stations(
     """
     p = plan.problem
     deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
-    routes = {route.vehicle: route for route in plan.routes}
+    kept = {route.vehicle: route for route in plan.routes}
+    routes = dict(kept)
     pending: list[_Item] = [(int(s), "both") for s in sorted(stations)]
     placed: dict[int, list[_Item]] = {}
     failed: set[int] = set()
@@ -120,11 +121,12 @@ def insert_stations(
     partial = set(placed) - done
     if partial:
         result = without_stations(result, partial, "")
-        # A route re-timed without a half-placed station can break a rule: produce
+        # A route changed here and re-timed without a half-placed station can break a
+        # rule (untouched routes are the input plan's own business): produce
         # collected earlier still waits for a later window, or, where times do not obey
         # the triangle inequality, the way back without it is slower. Place again,
         # from the start, without those stations.
-        if not all(route_fits(p, route) for route in result.routes):
+        if not all(r is kept.get(r.vehicle) or route_fits(p, r) for r in result.routes):
             rest = [s for s in stations if s not in partial]
             left = None if time_limit is None else max(deadline - time.perf_counter(), 0.0)
             return insert_stations(plan, rest, max_moved=max_moved, time_limit=left)

@@ -229,8 +229,8 @@ def _pyvrp_then_ortools(
     (:func:`~villageroute.solvers.insertion.insert_stations`), so that OR-Tools gets a
     valid start; any still missing are tried again after OR-Tools, whose plan may have
     room for them. A broken rule that names no station (a shift, say) leaves
-    nothing to take out, and a start that leaves out more than ``most_unserved``
-    stations is not handed on: PyVRP's plan is then all there is.
+    nothing to take out, and a start still breaking a rule, or leaving out more than
+    ``most_unserved`` stations, is not handed on: PyVRP's plan is then all there is.
     """
     started = time.perf_counter()
     first = pyvrp(time_limit=budget * PYVRP_SHARE)
@@ -249,6 +249,10 @@ def _pyvrp_then_ortools(
         began = time.perf_counter()
         start = insert_stations(start, retry, time_limit=budget * _INSERTION_SHARE)
         took = time.perf_counter() - began
+    # Taking stations out re-times their routes, which can break another rule (produce
+    # collected earlier still waiting for a later window): OR-Tools could not read it.
+    if broken and validate_plan(problem, start):
+        return plans
     if most_unserved is not None and len(start.unserved) > most_unserved:
         return plans
     missing = retry & {u.node for u in start.unserved}
