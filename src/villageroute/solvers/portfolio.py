@@ -11,8 +11,8 @@ days, and then it is sometimes the cheapest), so it runs all the same and the
 validator decides. Where its model is not the whole day (such a deadline, or vehicles
 that may run several trips), PyVRP searches for half the time and OR-Tools spends the
 rest improving PyVRP's plan, with any station whose deadline it broke taken out and
-put back where it fits (:mod:`villageroute.solvers.insertion`): the improved plan is
-one more candidate. The naive plan
+put back where it fits, as are those it left out (:mod:`villageroute.solvers.insertion`):
+the improved plan is one more candidate. The naive plan
 (when one visit need not do both jobs) is a free candidate and the starting point of
 OR-Tools' own search.
 """
