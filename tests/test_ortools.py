@@ -161,6 +161,17 @@ def test_200_stations_are_all_served_by_default() -> None:
     assert not plan.unserved
 
 
+def test_a_warm_start_the_model_cannot_read_is_never_lost() -> None:
+    """The naive plan of this 200-station day, given as the warm start, fills a shift to
+    the second and does not fit the model's whole seconds; construction then left most
+    stations out (191 at 2 s). The search never returns worse than its start."""
+    problem = random_problem(200, 1)
+    naive = solve_naive(problem)
+    plan = solve(problem, time_limit=2.0, warm_start=naive)
+    assert not plan.unserved
+    assert plan.total_cost <= naive.total_cost
+
+
 @pytest.fixture
 def shift_filled_to_the_second() -> vr.Problem:
     """Six stations 300.3 s apart on a line and vans with a 3,604 s shift: the naive

@@ -108,12 +108,13 @@ def solve_ortools(
         ``warm_start`` plan runs; a naive start that would need more than a value set
         here is not used.
     warm_start
-        A valid plan to start the search from; the result is never costlier in the
-        model's objective. ``"naive"`` (the default): the naive baseline's plan where
-        the problem allows split visits (its separate delivery and collection trips are
-        then valid), or, where the model's whole seconds cannot hold that plan, the
-        naive plan of the day on whole seconds; else construction. ``None``:
-        construction.
+        A valid plan to start the search from: the result never serves fewer stations
+        nor, serving as many, costs more (where the model cannot read the start, the
+        search begins from construction, and the start itself is returned if that ends
+        worse). ``"naive"`` (the default): the naive baseline's plan where the problem
+        allows split visits (its separate delivery and collection trips are then
+        valid), or, where the model's whole seconds cannot hold that plan, the naive
+        plan of the day on whole seconds; else construction. ``None``: construction.
     first_solution, metaheuristic
         OR-Tools ``FirstSolutionStrategy`` and ``LocalSearchMetaheuristic`` names.
     gls_lambda
@@ -157,7 +158,11 @@ def solve_ortools(
         plan = _solve_side_by_side(search, workers)
     else:
         plan = search(gls_lambda=gls_lambda, progress=progress)
-    return replace(plan, runtime_s=time.perf_counter() - started)
+    # A start the model cannot read (feasible only to a fraction of a second, say) left
+    # the search to construction, which can end worse than that start: keep the start.
+    given = [start for start in starts if start.problem is problem]
+    plan = min([plan, *given], key=lambda q: (-len(set(q.served_nodes())), q.total_cost))
+    return replace(plan, solver="ortools", runtime_s=time.perf_counter() - started)
 
 
 def _naive_starts(problem: Problem) -> list[Plan]:
