@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_validation import line, plan_of
+from tests.test_validation import line, plan_of, van
 from villageroute.plans import build_route, without_stations
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive
@@ -55,4 +55,28 @@ def test_a_route_without_the_stations_keeps_its_schedule(problem: Problem) -> No
     out = without_stations(plan, {1}, "no room")
     assert out.routes[1] is late
     assert out.routes[0].nodes == [2]
+    assert validate_plan(problem, out) == []
+
+
+def test_the_default_schedule_leaves_as_late_as_the_waits_allow() -> None:
+    """Station 2 opens at 10:00. Leaving at the day start (07:00), as station 1 (always
+    open) would allow, the van waited there 1 h 42 min; it now leaves at 09:21:40 and
+    waits nowhere. On the second trip it leaves the depot at once: no wait to absorb."""
+    ten = 10 * 3600.0
+    problem = line(open_s=[0.0, 0.0, ten, 0.0, 0.0])
+    route = build_route(problem, 0, [1, 2, 0, 3])
+    assert route.start_s == pytest.approx(ten - 2 * 1000 - 300, abs=1e-6)
+    assert route.stops[1].arrival_s == pytest.approx(ten, abs=1e-6)
+    assert route.stops[2].departure_s == route.stops[2].arrival_s
+    assert route.working_s == route.duration_s
+
+
+def test_a_station_taken_out_does_not_stretch_the_day_past_the_shift() -> None:
+    """Station 1 opens at 09:00 and set the day's start; station 3 opens at 10:00. With
+    1 taken out, leaving at 07:00 for station 2 (always open) waited at 3 for 2 h and
+    broke the 2 h shift; the day now starts as late as station 3 allows."""
+    problem = line(3, fleet=(van(max_shift_hours=2.0),), open_s=[0.0, 9 * 3600.0, 0.0, 10 * 3600.0])
+    plan = plan_of(problem, build_route(problem, 0, [1, 2, 3]))
+    assert validate_plan(problem, plan) == []
+    out = without_stations(plan, {1}, "no room")
     assert validate_plan(problem, out) == []

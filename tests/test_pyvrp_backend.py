@@ -149,7 +149,8 @@ def test_second_trip_when_one_load_cannot_cover_the_day() -> None:
 def test_long_wait_for_a_window_is_spent_at_the_depot() -> None:
     """A (09:00-11:00) and its neighbour B (13:00-14:00): rather than wait at B for
     hours on the clock, the van drives home between them (waits at the depot are not
-    charged), though PyVRP itself charges them like driving."""
+    charged), though PyVRP itself charges them like driving. Its day starts as late as
+    A's window allows, so the shift is least."""
     d, t = euclid([(0, 0), (5, 0), (5, 1)])
     van = VehicleType("van", 2, 750.0, 100, 1.2, 30.0, 120.0, 10.0)
     problem = vr.Problem.from_arrays(
@@ -166,7 +167,8 @@ def test_long_wait_for_a_window_is_spent_at_the_depot() -> None:
     plan = solve(problem)
     (route,) = plan.routes
     assert route.nodes == [1, 0, 2]
-    assert route.duration_s - route.working_s > 3 * 3600  # idle at the depot
+    assert route.start_s == pytest.approx(11 * 3600 - 500, abs=1e-3)
+    assert route.duration_s - route.working_s > 3600  # idle at the depot
     assert route.working_s == pytest.approx(2 * 500 + 2 * math.hypot(5, 1) * 100 + 1200, abs=1e-6)
 
 

@@ -12,8 +12,10 @@ loaded there.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 from villageroute.problem import Problem
@@ -225,14 +227,19 @@ def build_route(
         Locations in visiting order, without the depot at either end; a 0 inside is a
         mid-day return to the depot.
     start_s
-        Departure from the depot; by default the latest departure that still meets the
-        first stop at its opening time, and no earlier than the day start.
+        Departure from the depot. By default (with ``arrivals_s`` and
+        ``depot_departures_s`` not given either) the cheapest schedule: each trip leaves
+        as early as it can (the day start, or the previous trip's return), then as much
+        later as its waits allow without coming back later (:func:`latest_departure`),
+        so the time away is least. With ``arrivals_s`` or ``depot_departures_s`` given,
+        by default the latest departure that still meets the first stop at its opening
+        time, and no earlier than the day start.
     arrivals_s
         Service start at each node; by default the earliest feasible schedule (arrive,
         wait for the window to open, serve, drive on).
     depot_departures_s
-        When each later trip leaves the depot, one per 0 in ``nodes``; by default at
-        once.
+        When each later trip leaves the depot, one per 0 in ``nodes``; by default as in
+        the cheapest schedule above, or at once where ``start_s`` is given.
     jobs
         What each visit does: ``"both"`` (deliver and collect, the default), ``"down"``
         or ``"up"``, when a station's two jobs are done on separate visits.
@@ -243,7 +250,17 @@ def build_route(
     """
     p = problem
     nodes = [int(i) for i in nodes]
-    if start_s is None:
+    if start_s is None and arrivals_s is None and depot_departures_s is None:
+        # Leaving at the first stop's opening still waited for later windows: a route
+        # re-timed without a station could then outrun its shift. The day starts as
+        # late as all its waits allow (the shift is then least); each later trip then
+        # leaves as late as its own allow (waiting at the depot is not paid).
+        trips = split_trips(nodes)
+        leave = [latest_departure(p, nodes, p.day_start_s)]
+        for done, trip in pairwise(trips):
+            leave.append(latest_departure(p, trip, return_time(p, done, leave[-1])))
+        start_s, depot_departures_s = leave[0], leave[1:]
+    elif start_s is None:
         first = nodes[0] if nodes else 0
         start_s = max(p.day_start_s, p.open_s[first] - p.time_s[0, first])
     jobs = ["both"] * len(nodes) if jobs is None else list(jobs)
@@ -375,6 +392,47 @@ def most_trips(plan: Plan | None) -> int:
     if plan is None:
         return 0
     return max((sum(1 for t in split_trips(r.nodes) if t) for r in plan.routes), default=0)
+
+
+#: Seconds a computed latest departure is kept early, so that float sums never push a
+#: stop past its window.
+_SLACK_S = 1e-7
+
+
+def latest_departure(problem: Problem, trip: Sequence[int], leave: float) -> float:
+    """The latest departure from the depot, no earlier than ``leave``, at which the
+    trip's stops (served as early as possible) still start within their windows and
+    the trip is back no later than when leaving at ``leave``. A 0 in ``trip`` is a
+    return to the depot, left again at once.
+
+    Leaving later by ``delta`` delays stop ``i`` by ``max(0, delta - waited_i)``, where
+    ``waited_i`` is the waiting absorbed up to it; so ``delta`` may be at most the
+    whole trip's waiting, and at most ``waited_i + close_i - start_i`` for each stop.
+    """
+    p = problem
+    clock, prev, waited = leave, 0, 0.0
+    delta = math.inf
+    for node in trip:
+        reach = clock + float(p.time_s[prev, node])
+        if node == 0:
+            clock, prev = reach, 0
+            continue
+        start = max(reach, float(p.open_s[node]))
+        waited += start - reach
+        delta = min(delta, waited + float(p.close_s[node]) - start)
+        clock, prev = start + float(p.service_s[node]), node
+    delta = min(delta, waited)
+    return leave + max(0.0, delta - _SLACK_S)
+
+
+def return_time(problem: Problem, trip: Sequence[int], leave: float) -> float:
+    """When the trip, leaving the depot at ``leave``, is back (stops served early)."""
+    p = problem
+    clock, prev = leave, 0
+    for node in trip:
+        reach = clock + float(p.time_s[prev, node])
+        clock, prev = max(reach, float(p.open_s[node])) + float(p.service_s[node]), node
+    return clock + float(p.time_s[prev, 0])
 
 
 def split_trips(nodes: list[int]) -> list[list[int]]:

@@ -101,7 +101,15 @@ from pyvrp import Activity, ActivityType
 from pyvrp.exceptions import PenaltyBoundWarning
 
 from villageroute.feasibility import left_out_reason, set_aside
-from villageroute.plans import Plan, Route, Unserved, build_route, day_trips, split_trips
+from villageroute.plans import (
+    Plan,
+    Route,
+    Unserved,
+    build_route,
+    day_trips,
+    latest_departure,
+    split_trips,
+)
 from villageroute.problem import Problem
 from villageroute.solvers.reporting import BestReporter
 
@@ -123,8 +131,6 @@ _COST_BUDGET = 2.0**53
 _PENALTY_BUDGET = 2.0**61
 #: PyVRP's cost of an infeasible solution.
 _INFEASIBLE = np.iinfo(np.int64).max
-#: Margin kept when moving departures as late as they can go, in seconds.
-_SLACK_S = 1e-7
 
 
 def unsupported(problem: Problem) -> str | None:
@@ -567,7 +573,7 @@ class _Model:
             # PyVRP's own departures, each trip parked: never later back, so valid.
             trips = split_trips(nodes)
             leave = [
-                _latest_departure(self.problem, t, a) for t, a in zip(trips, anchors, strict=True)
+                latest_departure(self.problem, t, a) for t, a in zip(trips, anchors, strict=True)
             ]
             timed = build_route(
                 self.problem,
@@ -589,15 +595,8 @@ class _Model:
         sequence PyVRP found feasible only the shift can then break, when the day
         spreads around a long wait at the depot.
         """
-        p = self.problem
-        clock, leave = p.day_start_s, []
-        for trip in split_trips(nodes):
-            leave.append(_latest_departure(p, trip, clock))
-            clock = _return_time(p, trip, leave[-1])
-        route = build_route(
-            p, vehicle, nodes, start_s=leave[0], depot_departures_s=leave[1:], jobs=jobs
-        )
-        return route if _within_limits(p, route) else None
+        route = build_route(self.problem, vehicle, nodes, jobs=jobs)  # that schedule
+        return route if _within_limits(self.problem, route) else None
 
     def _with_depot_returns(
         self, vehicle: int, nodes: list[int], jobs: list[str], route: Route
@@ -697,39 +696,6 @@ def _distance_scale(distance: np.ndarray) -> int:
 def _kg(kg: float) -> int:
     """Integer kg units, rounded up (beyond QTY_SCALE's 4 decimals) to stay safe."""
     return math.ceil(float(kg) * QTY_SCALE - 1e-6)
-
-
-def _latest_departure(problem: Problem, trip: list[int], leave: float) -> float:
-    """The latest departure from the depot, no earlier than ``leave``, at which the
-    trip's stops (served as early as possible) still start within their windows and
-    the trip is back no later than when leaving at ``leave``.
-
-    Leaving later by ``delta`` delays stop ``i`` by ``max(0, delta - waited_i)``, where
-    ``waited_i`` is the waiting absorbed up to it; so ``delta`` may be at most the
-    whole trip's waiting, and at most ``waited_i + close_i - start_i`` for each stop.
-    """
-    p = problem
-    clock, prev, waited = leave, 0, 0.0
-    delta = math.inf
-    for node in trip:
-        reach = clock + float(p.time_s[prev, node])
-        start = max(reach, float(p.open_s[node]))
-        waited += start - reach
-        delta = min(delta, waited + float(p.close_s[node]) - start)
-        clock, prev = start + float(p.service_s[node]), node
-    delta = min(delta, waited)
-    # A hair early, so that float sums never push a stop past its window.
-    return leave + max(0.0, delta - _SLACK_S)
-
-
-def _return_time(problem: Problem, trip: list[int], leave: float) -> float:
-    """When the trip, leaving the depot at ``leave``, is back (stops served early)."""
-    p = problem
-    clock, prev = leave, 0
-    for node in trip:
-        reach = clock + float(p.time_s[prev, node])
-        clock, prev = max(reach, float(p.open_s[node])) + float(p.service_s[node]), node
-    return clock + float(p.time_s[prev, 0])
 
 
 def _within_limits(problem: Problem, route: Route, tol: float = 1e-6) -> bool:
