@@ -100,10 +100,8 @@ def test_pyvrp_runs_with_a_caveat_when_a_freshness_deadline_can_bind(workers: in
     assert not result.members["pyvrp+ortools"].unserved
 
 
-def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    problem = four_stations(fresh_s=FRESH_1)
+def hand_over_starts(monkeypatch: pytest.MonkeyPatch) -> list[vr.Plan]:
+    """The warm starts the hand-over gives OR-Tools, as the portfolio runs."""
     starts: list[vr.Plan] = []
     solve_ortools = portfolio.solve_ortools
 
@@ -113,6 +111,14 @@ def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
         return solve_ortools(problem, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(portfolio, "solve_ortools", spy)
+    return starts
+
+
+def test_stations_taken_out_of_pyvrps_plan_are_put_back_before_ortools_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = four_stations(fresh_s=FRESH_1)
+    starts = hand_over_starts(monkeypatch)
     result = solve_portfolio(problem, time_limit=0.5, workers=1)
     assert result.violations["pyvrp"] > 0
     (start,) = starts
@@ -127,20 +133,13 @@ def test_a_station_pyvrp_left_out_is_put_back_before_ortools_starts(
     room for: the insertion puts it back, and OR-Tools starts from a plan serving all
     four. Before, only the stations whose rules PyVRP broke were put back."""
     problem = four_stations(fresh_s=FRESH_1)
-    starts: list[vr.Plan] = []
-    solve_ortools = portfolio.solve_ortools
 
     def without_1(problem: vr.Problem, **kwargs: object) -> vr.Plan:
         naive = portfolio.solve_naive(problem)
         return replace(without_stations(naive, {1}, "no room found"), solver="pyvrp")
 
-    def spy(problem: vr.Problem, **kwargs: object) -> vr.Plan:
-        if kwargs.get("trips_per_vehicle") is not None:  # the hand-over's call
-            starts.append(kwargs["warm_start"])  # type: ignore[arg-type]
-        return solve_ortools(problem, **kwargs)  # type: ignore[arg-type]
-
     monkeypatch.setattr(portfolio, "solve_pyvrp", without_1)
-    monkeypatch.setattr(portfolio, "solve_ortools", spy)
+    starts = hand_over_starts(monkeypatch)
     result = solve_portfolio(problem, time_limit=0.5, workers=1)
     assert [u.node for u in result.members["pyvrp"].unserved] == [1]
     (start,) = starts

@@ -586,16 +586,13 @@ class _Model:
         return self._with_depot_returns(vehicle, nodes, jobs, timed)
 
     def _timed(self, vehicle: int, nodes: list[int], jobs: list[str]) -> Route | None:
-        """The route with its cheapest schedule, or ``None`` if that breaks a limit.
-
-        Each trip leaves as early as it can (the day start, or the previous trip's
-        return), then as much later as its waits allow without coming back later: the
-        trip's time away is then least (it only shrinks as the departure moves later,
-        until the waits are used up) and every later trip keeps all its room. For a
-        sequence PyVRP found feasible only the shift can then break, when the day
-        spreads around a long wait at the depot.
+        """The route with its cheapest schedule (:func:`~villageroute.plans.build_route`'s
+        default: the day starts as late as all its waits allow, each later trip as late
+        as its own), or ``None`` if that breaks a limit. For a sequence PyVRP found
+        feasible only the shift can then break, when the day spreads around a long wait
+        at the depot that no later start absorbs.
         """
-        route = build_route(self.problem, vehicle, nodes, jobs=jobs)  # that schedule
+        route = build_route(self.problem, vehicle, nodes, jobs=jobs)
         return route if _within_limits(self.problem, route) else None
 
     def _with_depot_returns(
