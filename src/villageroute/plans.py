@@ -228,12 +228,12 @@ def build_route(
         mid-day return to the depot.
     start_s
         Departure from the depot. By default (with ``arrivals_s`` and
-        ``depot_departures_s`` not given either) the cheapest schedule: each trip leaves
-        as early as it can (the day start, or the previous trip's return), then as much
-        later as its waits allow without coming back later (:func:`latest_departure`),
-        so the time away is least. With ``arrivals_s`` or ``depot_departures_s`` given,
-        by default the latest departure that still meets the first stop at its opening
-        time, and no earlier than the day start.
+        ``depot_departures_s`` not given either) the cheapest schedule: the day starts
+        as late as all its waits allow without ending later (:func:`latest_departure`),
+        so the shift is least, and each later trip leaves as late as its own waits allow
+        (waiting at the depot is not paid). With ``arrivals_s`` or
+        ``depot_departures_s`` given, by default the latest departure that still meets
+        the first stop at its opening time, and no earlier than the day start.
     arrivals_s
         Service start at each node; by default the earliest feasible schedule (arrive,
         wait for the window to open, serve, drive on).
