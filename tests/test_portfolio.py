@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import villageroute as vr
+from tests.test_scarce import cold_van_on_two_trips
 from villageroute.plans import without_stations
 from villageroute.settings import VehicleType
 from villageroute.solvers import portfolio
@@ -145,6 +146,23 @@ def test_a_station_pyvrp_left_out_is_put_back_before_ortools_starts(
     (start,) = starts
     assert not start.unserved
     assert vr.validate_plan(problem, start) == []
+
+
+def test_a_station_only_the_cold_van_may_serve_gets_room_before_ortools_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PyVRP's plan (:func:`tests.test_scarce.cold_van_on_two_trips`) leaves out a
+    station whose produce only the full cold van may take, and no place for it fits:
+    re-planning the cold van serves it, and OR-Tools starts from a plan serving all."""
+    plan = replace(cold_van_on_two_trips(), solver="pyvrp")
+    problem = plan.problem
+    monkeypatch.setattr(portfolio, "solve_pyvrp", lambda problem, **kwargs: plan)
+    starts = hand_over_starts(monkeypatch)
+    result = solve_portfolio(problem, time_limit=1.0, workers=1)
+    (start,) = starts
+    assert not start.unserved
+    assert vr.validate_plan(problem, start) == []
+    assert not result.best.unserved
 
 
 def test_a_start_that_taking_stations_out_broke_is_not_handed_on(
