@@ -1,4 +1,4 @@
-"""Re-planning the vehicles only they may serve stations need
+"""Room for stations only some vehicles may serve, by re-planning those vehicles
 (:mod:`villageroute.solvers.scarce`)."""
 
 from __future__ import annotations
