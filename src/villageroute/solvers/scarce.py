@@ -82,7 +82,9 @@ def serve_on_scarce_vehicles(plan: Plan, stations: Collection[int], *, time_limi
     candidate = replace(
         rest,
         routes=tuple(
-            sorted([r for r in rest.routes if r.vehicle not in own] + routes, key=_vehicle)
+            sorted(
+                [r for r in rest.routes if r.vehicle not in own] + routes, key=lambda r: r.vehicle
+            )
         ),
         unserved=tuple(u for u in rest.unserved if u.node not in set(scarce) - missing),
     )
@@ -113,7 +115,7 @@ def _scarce_types(p: Problem, station: int, types: set[int]) -> set[int]:
 
 def _types_fitting(p: Problem, station: int, job: str) -> set[int]:
     """Vehicle types on which ``station``'s visit doing ``job`` fits as a trip alone."""
-    first = {}
+    first: dict[int, int] = {}  # type -> its first vehicle
     for k in range(p.n_vehicles):
         first.setdefault(int(p.vehicle_type[k]), k)
     return {t for t, k in first.items() if route_fits(p, build_route(p, k, [station], jobs=[job]))}
@@ -209,7 +211,3 @@ def _restricted(
 
 def _jobs(route: Route) -> list[str]:
     return [stop.job for stop in route.stops]
-
-
-def _vehicle(route: Route) -> int:
-    return route.vehicle
