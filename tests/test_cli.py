@@ -17,6 +17,7 @@ import villageroute as vr
 from tests.helpers import ANDORRA, needs_andorra
 from tests.test_county import valley_county
 from villageroute.cli import main
+from villageroute.plans import without_stations
 
 
 @pytest.fixture
@@ -57,6 +58,12 @@ def test_plan_writes_consistent_outputs(tmp_path: Path, capsys: pytest.CaptureFi
         assert key in report
     assert set(report["baseline"]) >= {"solver", "per_parcel_cost", "total_cost", "distance_km"}
     assert report["feasible"] and report["saving_pct"] > 0
+    assert report["same_stations"] == {
+        "stations": report["stations"],
+        "saving_pct": pytest.approx(report["saving_pct"]),
+        "served_only_by_plan": [],
+        "served_only_by_baseline": [],
+    }
     # The whole command keeps to its time limit.
     assert report["runtime_s"] <= 3.0 + 0.5
 
@@ -111,6 +118,31 @@ def test_workers_reach_the_solver(
     assert main(["plan", str(county_file), "--time-limit", "1", "--workers", "1", "--json"]) == 0
     assert seen == [1]
     assert json.loads(capsys.readouterr().out)["engine"].startswith("best/")
+
+
+def test_stations_one_plan_leaves_out_get_a_like_for_like_saving(
+    county_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real_plan = vr.plan
+
+    def naive_leaves_the_first_out(
+        problem: vr.Problem, solver: str = "best", **kwargs: Any
+    ) -> vr.Plan:
+        made = real_plan(problem, solver, **kwargs)
+        return without_stations(made, {1}, "left out") if solver == "naive" else made
+
+    monkeypatch.setattr(vr, "plan", naive_leaves_the_first_out)
+    assert main(["plan", str(county_file), "--time-limit", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    same = report["same_stations"]
+    assert same["stations"] == report["stations"] - 1
+    assert same["served_only_by_plan"] and not same["served_only_by_baseline"]
+    assert same["saving_pct"] != pytest.approx(report["saving_pct"])
+
+    assert main(["plan", str(county_file), "--time-limit", "1"]) == 0
+    text = capsys.readouterr().out
+    assert f"saving per parcel on the {same['stations']} stations both serve: " in text
+    assert f"(only best serves {same['served_only_by_plan'][0]})" in text
 
 
 @pytest.mark.parametrize(

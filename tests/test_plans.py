@@ -1,11 +1,11 @@
-"""Plan operations: taking stations out of a plan."""
+"""Plan operations: taking stations out of a plan, comparing two plans per parcel."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.test_validation import line, plan_of, van
-from villageroute.plans import build_route, without_stations
+from villageroute.plans import Plan, build_route, per_parcel_saving, without_stations
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive
 from villageroute.validation import validate_plan
@@ -80,3 +80,53 @@ def test_a_station_taken_out_does_not_stretch_the_day_past_the_shift() -> None:
     assert validate_plan(problem, plan) == []
     out = without_stations(plan, {1}, "no room")
     assert validate_plan(problem, out) == []
+
+
+def _per_parcel(plan: Plan) -> float:
+    stops = [s for r in plan.routes for s in r.stops]
+    return plan.total_cost / sum(s.down_parcels + s.up_parcels for s in stops)
+
+
+def test_plans_serving_the_same_stations_compare_once(problem: Problem) -> None:
+    one_trip = plan_of(problem, build_route(problem, 0, [1, 2, 3, 4]))
+    saving = per_parcel_saving(one_trip, solve_naive(problem))
+    assert saving.pct == pytest.approx(
+        100 * (1 - _per_parcel(one_trip) / _per_parcel(solve_naive(problem)))
+    )
+    assert saving.pct > 0
+    assert saving.same_stations_pct == pytest.approx(saving.pct)
+    assert saving.stations_compared == 4
+    assert saving.only_plan == saving.only_baseline == ()
+
+
+def test_a_far_station_only_the_plan_serves_is_left_out_of_the_like_for_like_saving() -> None:
+    # Station 4, the farthest, sends and receives one parcel: served by the plan alone,
+    # its cost per parcel lowers the plain saving.
+    problem = line(
+        down_parcels=[0, 5, 5, 5, 1], up_parcels=[0, 3, 3, 3, 0], up_kg=[0.0, 15, 15, 15, 0]
+    )
+    one_trip = plan_of(problem, build_route(problem, 0, [1, 2, 3, 4]))
+    naive = without_stations(solve_naive(problem), {4}, "no room")
+    saving = per_parcel_saving(one_trip, naive)
+    alike = plan_of(problem, build_route(problem, 0, [1, 2, 3]))
+    assert saving.same_stations_pct == pytest.approx(
+        100 * (1 - _per_parcel(alike) / _per_parcel(naive))
+    )
+    assert saving.same_stations_pct > saving.pct
+    assert saving.stations_compared == 3
+    assert saving.only_plan == (problem.ids[4],)
+    assert saving.only_baseline == ()
+
+
+def test_stations_each_plan_leaves_out_are_taken_out_of_the_other(problem: Problem) -> None:
+    ours = without_stations(plan_of(problem, build_route(problem, 0, [1, 2, 3, 4])), {1}, "x")
+    naive = solve_naive(problem)
+    theirs = without_stations(naive, {4}, "y")
+    saving = per_parcel_saving(ours, theirs)
+    both = without_stations(naive, {1, 4}, "z")
+    alike = plan_of(problem, build_route(problem, 0, [2, 3]))
+    assert saving.same_stations_pct == pytest.approx(
+        100 * (1 - _per_parcel(alike) / _per_parcel(both))
+    )
+    assert saving.stations_compared == 2
+    assert (saving.only_plan, saving.only_baseline) == ((problem.ids[4],), (problem.ids[1],))

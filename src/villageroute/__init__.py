@@ -8,7 +8,7 @@ it into a day's routes; :func:`validate_plan` checks any plan independently.
 from villageroute.county import County, Unreachable, load_county
 from villageroute.errors import InputError, VillagerouteError
 from villageroute.planning import SOLVERS, plan
-from villageroute.plans import Plan, Route, Stop, Unserved
+from villageroute.plans import Plan, Route, Saving, Stop, Unserved, per_parcel_saving
 from villageroute.problem import Problem
 from villageroute.routing import TravelMatrix
 from villageroute.settings import Settings, VehicleType
@@ -23,6 +23,7 @@ __all__ = [
     "Plan",
     "Problem",
     "Route",
+    "Saving",
     "Settings",
     "SpeedProfile",
     "Station",
@@ -34,6 +35,7 @@ __all__ = [
     "VillagerouteError",
     "Violation",
     "load_county",
+    "per_parcel_saving",
     "plan",
     "validate_plan",
 ]

@@ -141,11 +141,7 @@ def _plan(args: argparse.Namespace) -> int:
     baseline = vr.plan(problem, "naive")
     summary = result.summary()
     base = baseline.summary()
-    saving = (
-        100.0 * (1.0 - summary["per_parcel_cost"] / base["per_parcel_cost"])
-        if base["per_parcel_cost"]
-        else 0.0
-    )
+    saving = vr.per_parcel_saving(result, baseline)
     report = {
         **summary,
         "solver": args.solver,
@@ -161,7 +157,13 @@ def _plan(args: argparse.Namespace) -> int:
             "vehicles_used": base["vehicles_used"],
             "parcels_unserved": base["parcels_unserved"],
         },
-        "saving_pct": saving,
+        "saving_pct": saving.pct,
+        "same_stations": {
+            "stations": saving.stations_compared,
+            "saving_pct": saving.same_stations_pct,
+            "served_only_by_plan": list(saving.only_plan),
+            "served_only_by_baseline": list(saving.only_baseline),
+        },
         "unserved": [u.__dict__ for u in result.unserved],
         "unreachable": [u.__dict__ for u in county.unreachable],
     }
@@ -215,6 +217,21 @@ def _print_summary(county: vr.County, report: dict[str, Any], out: Path | None) 
         f"saving per parcel: {report['saving_pct']:.1f} %   "
         f"(valid plan: {'yes' if report['feasible'] else 'NO'})"
     )
+    same = report["same_stations"]
+    if same["served_only_by_plan"] or same["served_only_by_baseline"]:
+        # A station one plan leaves out weighs on the other plan's cost per parcel only.
+        only = "; ".join(
+            f"only {who} serves {', '.join(ids)}"
+            for who, ids in (
+                (report["solver"], same["served_only_by_plan"]),
+                ("naive", same["served_only_by_baseline"]),
+            )
+            if ids
+        )
+        print(
+            f"saving per parcel on the {same['stations']} stations both serve: "
+            f"{same['saving_pct']:.1f} %   ({only})"
+        )
     for lost in report["unserved"]:
         print(f"unserved {lost['station_id']}: {lost['reason']}")
     _print_unreachable(report["unreachable"])
