@@ -89,10 +89,9 @@ def _per_parcel(plan: Plan) -> float:
 
 def test_plans_serving_the_same_stations_compare_once(problem: Problem) -> None:
     one_trip = plan_of(problem, build_route(problem, 0, [1, 2, 3, 4]))
-    saving = per_parcel_saving(one_trip, solve_naive(problem))
-    assert saving.pct == pytest.approx(
-        100 * (1 - _per_parcel(one_trip) / _per_parcel(solve_naive(problem)))
-    )
+    naive = solve_naive(problem)
+    saving = per_parcel_saving(one_trip, naive)
+    assert saving.pct == pytest.approx(100 * (1 - _per_parcel(one_trip) / _per_parcel(naive)))
     assert saving.pct > 0
     assert saving.same_stations_pct == pytest.approx(saving.pct)
     assert saving.stations_compared == 4
