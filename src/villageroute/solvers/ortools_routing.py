@@ -38,8 +38,9 @@ Model
   cost the search dearly where everyone fits (measured on CVRPLIB X, see
   ``docs/benchmarks.md``).
 * **Search.** Optionally several independent searches side by side (one per core),
-  keeping the best plan. Each starts from a warm start (another valid plan; by default
-  the naive baseline's, where split visits make it valid) or a construction heuristic
+  keeping the best plan. Each starts from a warm start (another valid plan; by default,
+  where split visits are allowed, co-routed nearest-neighbour trips, else the naive
+  baseline's plan) or a construction heuristic
   (parallel cheapest insertion by default, which copes with the tied load dimensions),
   then runs guided local search until the time limit. With several trips a day,
   construction runs on a copy of the model that lets a van's second trip run without
@@ -65,6 +66,7 @@ from villageroute.feasibility import left_out_reason, set_aside
 from villageroute.plans import Plan, Unserved, build_route, day_trips, most_trips
 from villageroute.problem import Problem
 from villageroute.solvers.naive import solve_naive
+from villageroute.solvers.nearest import solve_nearest
 from villageroute.solvers.reporting import BestReporter
 
 #: Integer cost units per currency unit (1e-5 CNY): per-second hourly costs stay exact
@@ -72,6 +74,10 @@ from villageroute.solvers.reporting import BestReporter
 COST_SCALE = 100_000
 #: Integer quantity units per kg or parcel: demands with up to 4 decimals stay exact.
 QTY_SCALE = 10_000
+
+#: Share of the time limit the default warm start may spend placing the stations its
+#: nearest-neighbour trips left out (:func:`~villageroute.solvers.nearest.solve_nearest`).
+_NEAREST_SHARE = 0.1
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -83,7 +89,7 @@ def solve_ortools(
     time_limit: float = 10.0,
     seed: int = 0,
     trips_per_vehicle: int | None = None,
-    warm_start: Plan | Literal["naive"] | None = "naive",
+    warm_start: Plan | Literal["nearest", "naive"] | None = "nearest",
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION",
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
     gls_lambda: float = 0.1,
@@ -105,16 +111,22 @@ def solve_ortools(
     trips_per_vehicle
         Trips each vehicle may run in a day; by default 2 when vehicles have a fixed
         day cost (so a second trip is worth having), else 1. Raised to as many as a
-        ``warm_start`` plan runs; a naive start that would need more than a value set
+        ``warm_start`` plan runs; a default start that would need more than a value set
         here is not used.
     warm_start
         A valid plan to start the search from: the result never serves fewer stations
         nor, serving as many, costs more (where the model cannot read the start, the
         search begins from construction, and the start itself is returned if that ends
-        worse). ``"naive"`` (the default): the naive baseline's plan where the problem
-        allows split visits (its separate delivery and collection trips are then
-        valid), or, where the model's whole seconds cannot hold that plan, the naive
-        plan of the day on whole seconds; else construction. ``None``: construction.
+        worse). ``"naive"``: the naive baseline's plan where the problem allows split
+        visits (its separate delivery and collection trips are then valid), or, where
+        the model's whole seconds cannot hold that plan, the naive plan of the day on
+        whole seconds; else construction. ``"nearest"`` (the default): where split
+        visits are allowed, the co-routed nearest-neighbour plan
+        (:func:`~villageroute.solvers.nearest.solve_nearest`, given a tenth of the time
+        limit to place stations its trips left out, and no more trips a vehicle than
+        the naive plan runs) and the same on whole seconds as well, tried first where it
+        serves more stations than the naive plan or as many for less; else
+        construction. ``None``: construction.
     first_solution, metaheuristic
         OR-Tools ``FirstSolutionStrategy`` and ``LocalSearchMetaheuristic`` names.
     gls_lambda
@@ -136,11 +148,20 @@ def solve_ortools(
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     started = time.perf_counter()
     if isinstance(warm_start, str):
-        if warm_start != "naive":
-            raise ValueError(f'warm_start must be a Plan, "naive" or None, got {warm_start!r}')
+        if warm_start not in ("nearest", "naive"):
+            raise ValueError(
+                f'warm_start must be a Plan, "nearest", "naive" or None, got {warm_start!r}'
+            )
         starts = _naive_starts(problem)
+        if warm_start == "nearest" and starts:
+            # No more trips than the naive plan needs: each trip a route of the model.
+            trips = trips_per_vehicle or max(day_trips(problem), *map(most_trips, starts))
+            nearest = _nearest_starts(problem, time_limit, trips)
+            # The better start first: more stations served, then cheaper.
+            first = min([nearest[0], starts[0]], key=lambda q: (len(q.unserved), q.total_cost))
+            starts = [*nearest, *starts] if first is nearest[0] else [*starts, *nearest]
         if trips_per_vehicle is not None:
-            # The caller's allowance stands: a naive plan needing more trips is no start.
+            # The caller's allowance stands: a default plan needing more trips is no start.
             starts = [s for s in starts if most_trips(s) <= trips_per_vehicle]
     else:
         starts = [] if warm_start is None else [warm_start]
@@ -166,7 +187,8 @@ def solve_ortools(
 
 
 def _naive_starts(problem: Problem) -> list[Plan]:
-    """Warm starts for ``warm_start="naive"``, to be tried in order.
+    """Warm starts for ``warm_start="naive"``, to be tried in order (with
+    ``"nearest"``, after or before :func:`_nearest_starts`).
 
     Construction cannot see every rule of a county day (shift, freshness, cold chain)
     and from about 200 stations left most of them out; the naive plan keeps them all,
@@ -177,6 +199,18 @@ def _naive_starts(problem: Problem) -> list[Plan]:
     if not problem.split_visits:
         return []
     return [solve_naive(problem), solve_naive(_on_whole_seconds(problem))]
+
+
+def _nearest_starts(problem: Problem, time_limit: float, max_trips: int) -> list[Plan]:
+    """Warm starts for ``warm_start="nearest"``, to be tried in order: the co-routed
+    nearest-neighbour plan and, as that plan too can fill a shift or a deadline to the
+    second (on the 399-station sample county the model could not read it), the same
+    construction on the model's whole seconds."""
+    budget = _NEAREST_SHARE * time_limit / 2
+    return [
+        solve_nearest(p, time_limit=budget, max_trips=max_trips)
+        for p in (problem, _on_whole_seconds(problem))
+    ]
 
 
 def _on_whole_seconds(problem: Problem) -> Problem:

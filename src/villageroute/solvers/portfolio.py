@@ -14,8 +14,9 @@ rest improving PyVRP's plan, with any station whose deadline it broke taken out 
 put back where it fits, as are those it left out (:mod:`villageroute.solvers.insertion`;
 those only some vehicles may serve, by re-planning those vehicles:
 :mod:`villageroute.solvers.scarce`): the improved plan is one more candidate. The naive
-plan (when one visit need not do both jobs) is a free candidate and the starting point
-of OR-Tools' own search.
+plan (when one visit need not do both jobs) is a free candidate; OR-Tools' own search
+starts from co-routed nearest-neighbour trips (:mod:`villageroute.solvers.nearest`), or
+from the naive plan where that serves more stations.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def solve_portfolio(
         CPU cores to use; by default all of them. PyVRP takes one, OR-Tools the rest (its
         side-by-side searches). With a single core the members run one after the other:
         PyVRP for half the time, then OR-Tools for the rest, from PyVRP's plan where it
-        is handed on, else from the naive plan.
+        is handed on, else from its default start.
     progress
         Called with short messages, prefixed by the member's name.
 
@@ -136,7 +137,8 @@ def solve_portfolio(
     members: dict[str, Plan] = {}
     caveats: dict[str, str] = {}
     # Where a station's two jobs may be split, the naive plan is valid and free; it is
-    # also OR-Tools' own default start, which keeps it from returning anything costlier.
+    # also among OR-Tools' own default starts, which keeps it from returning anything
+    # costlier.
     warm = solve_naive(problem) if problem.split_visits else None
     if warm is not None:
         members["naive"] = warm
@@ -180,7 +182,7 @@ def solve_portfolio(
             # On one core OR-Tools runs once: from a start that leaves out stations the
             # naive plan serves it did not put them back (two of three 200-station
             # random days, while the insertion had 5 %), and `best` was the naive plan
-            # itself. It then runs from the naive plan instead.
+            # itself. It then runs from its default start instead.
             most_unserved=None if parallel or warm is None else len(warm.unserved),
         )
     if parallel:
@@ -202,7 +204,7 @@ def solve_portfolio(
             _PENDING.clear()
     else:
         # One after the other: PyVRP for half the time (then handing on), OR-Tools from
-        # the naive plan for the rest only where nothing was handed on.
+        # its default start for the rest only where nothing was handed on.
         if handover is not None:
             members.update(handover())
         else:
