@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -92,19 +93,15 @@ def solve_nearest(
         solver="nearest",
         routes=tuple(routes),
         unserved=tuple(
-            sorted([*unserved, *(Unserved(n, p.ids[n], reason) for n in left)], key=_node)
+            sorted(
+                [*unserved, *(Unserved(n, p.ids[n], reason) for n in left)], key=lambda u: u.node
+            )
         ),
         runtime_s=0.0,
     )
     if left:
         plan = insert_stations(plan, left, time_limit=time_limit)
-    return Plan(
-        problem=p,
-        solver="nearest",
-        routes=plan.routes,
-        unserved=plan.unserved,
-        runtime_s=time.perf_counter() - started,
-    )
+    return replace(plan, runtime_s=time.perf_counter() - started)
 
 
 def _day(
@@ -137,10 +134,6 @@ def _day(
         else:
             break
     return route
-
-
-def _node(u: Unserved) -> int:
-    return u.node
 
 
 def _nearest(p: Problem, here: int, pool: set[int]) -> list[int]:
