@@ -155,7 +155,7 @@ def solve_ortools(
         starts = _naive_starts(problem)
         if warm_start == "nearest" and starts:
             # No more trips than the naive plan needs: each trip a route of the model.
-            trips = trips_per_vehicle or max(day_trips(problem), *map(most_trips, starts))
+            trips = trips_per_vehicle or max(day_trips(problem, s) for s in starts)
             nearest = _nearest_starts(problem, time_limit, trips)
             # The better start first: more stations served, then cheaper.
             first = min([nearest[0], starts[0]], key=lambda q: (len(q.unserved), q.total_cost))
