@@ -162,13 +162,31 @@ def test_ortools_starts_from_the_naive_plan_where_it_serves_more(monkeypatch) ->
     assert [s.solver for s in starts] == ["naive", "naive", "nearest", "nearest"]
 
 
-def test_ortools_takes_the_naive_start_on_request_and_construction_without_split_visits(
-    monkeypatch,
-) -> None:
+def test_ortools_takes_the_naive_start_on_request(monkeypatch) -> None:
     problem = four_stations()
     assert [s.solver for s in starts_given(monkeypatch, problem, warm_start="naive")] == [
         "naive",
         "naive",
     ]
-    single = replace(problem, split_visits=False)
-    assert starts_given(monkeypatch, single) == []
+
+
+def test_ortools_without_split_visits_starts_from_nearest_trips_where_vans_run_two(
+    monkeypatch,
+) -> None:
+    # VAN pays a day cost, so it may run two trips: construction would build them
+    # without their order.
+    single = replace(four_stations(), split_visits=False)
+    assert [s.solver for s in starts_given(monkeypatch, single)] == ["nearest", "nearest"]
+    # The textbook case, one trip a van: construction, as the benchmark suites measured.
+    daily = replace(VAN, cost_per_day=0.0)
+    textbook = replace(four_stations([daily]), split_visits=False)
+    assert starts_given(monkeypatch, textbook) == []
+    assert starts_given(monkeypatch, single, trips_per_vehicle=1) == []
+
+
+def test_ortools_without_split_visits_serves_a_150_station_day() -> None:
+    # From construction, 2 s of search left 119 of these stations out.
+    problem = replace(random_problem(150, seed=3), split_visits=False)
+    plan = ortools_routing.solve_ortools(problem, time_limit=1.0, workers=1)
+    assert vr.validate_plan(problem, plan) == []
+    assert plan.unserved == ()
