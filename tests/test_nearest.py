@@ -190,3 +190,24 @@ def test_ortools_without_split_visits_serves_a_150_station_day() -> None:
     plan = ortools_routing.solve_ortools(problem, time_limit=1.0, workers=1)
     assert vr.validate_plan(problem, plan) == []
     assert plan.unserved == ()
+
+
+def test_ortools_textbook_day_has_the_nearest_trips_for_when_construction_fails(
+    monkeypatch,
+) -> None:
+    seen: list[vr.Plan] = []
+    search = ortools_routing._solve
+
+    def spy(problem: vr.Problem, starts: list[vr.Plan], *args: object, **kw: object) -> vr.Plan:
+        seen.extend(kw["fallback"])  # type: ignore[arg-type]
+        return search(problem, starts, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ortools_routing, "_solve", spy)
+    textbook = replace(four_stations([replace(VAN, cost_per_day=0.0)]), split_visits=False)
+    # Leaving every station out is no plan where each one is required: construction fails.
+    plan = ortools_routing.solve_ortools(
+        textbook, time_limit=0.5, workers=1, first_solution="ALL_UNPERFORMED"
+    )
+    assert [s.solver for s in seen] == ["nearest", "nearest"]
+    assert vr.validate_plan(textbook, plan) == []
+    assert plan.unserved == ()
