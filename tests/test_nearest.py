@@ -121,18 +121,27 @@ def test_always_valid_and_every_station_accounted_for(problem: vr.Problem) -> No
 # -- as OR-Tools' warm start ----------------------------------------------------------
 
 
-def starts_given(monkeypatch, problem: vr.Problem, **kwargs: object) -> list[vr.Plan]:
-    """The warm starts ``solve_ortools`` hands its search, in order."""
-    seen: list[vr.Plan] = []
+def handed(
+    monkeypatch, problem: vr.Problem, **kwargs: object
+) -> tuple[dict[str, list[vr.Plan]], vr.Plan]:
+    """What ``solve_ortools`` hands its search (``"starts"`` and ``"fallback"``, in
+    order), and the plan it returns."""
+    seen: dict[str, list[vr.Plan]] = {"starts": [], "fallback": []}
     search = ortools_routing._solve
 
     def spy(problem: vr.Problem, starts: list[vr.Plan], *args: object, **kw: object) -> vr.Plan:
-        seen.extend(starts)
+        seen["starts"].extend(starts)
+        seen["fallback"].extend(kw["fallback"])  # type: ignore[arg-type]
         return search(problem, starts, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(ortools_routing, "_solve", spy)
-    ortools_routing.solve_ortools(problem, time_limit=0.5, workers=1, **kwargs)  # type: ignore[arg-type]
-    return seen
+    plan = ortools_routing.solve_ortools(problem, time_limit=0.5, workers=1, **kwargs)  # type: ignore[arg-type]
+    return seen, plan
+
+
+def starts_given(monkeypatch, problem: vr.Problem, **kwargs: object) -> list[vr.Plan]:
+    """The warm starts ``solve_ortools`` hands its search, in order."""
+    return handed(monkeypatch, problem, **kwargs)[0]["starts"]
 
 
 def test_ortools_starts_from_the_nearest_plan_where_it_is_better(monkeypatch) -> None:
@@ -195,19 +204,9 @@ def test_ortools_without_split_visits_serves_a_150_station_day() -> None:
 def test_ortools_textbook_day_has_the_nearest_trips_for_when_construction_fails(
     monkeypatch,
 ) -> None:
-    seen: list[vr.Plan] = []
-    search = ortools_routing._solve
-
-    def spy(problem: vr.Problem, starts: list[vr.Plan], *args: object, **kw: object) -> vr.Plan:
-        seen.extend(kw["fallback"])  # type: ignore[arg-type]
-        return search(problem, starts, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ortools_routing, "_solve", spy)
     textbook = replace(four_stations([replace(VAN, cost_per_day=0.0)]), split_visits=False)
     # Leaving every station out is no plan where each one is required: construction fails.
-    plan = ortools_routing.solve_ortools(
-        textbook, time_limit=0.5, workers=1, first_solution="ALL_UNPERFORMED"
-    )
-    assert [s.solver for s in seen] == ["nearest", "nearest"]
+    seen, plan = handed(monkeypatch, textbook, first_solution="ALL_UNPERFORMED")
+    assert [s.solver for s in seen["fallback"]] == ["nearest", "nearest"]
     assert vr.validate_plan(textbook, plan) == []
     assert plan.unserved == ()

@@ -298,8 +298,9 @@ def _solve(
         params.guided_local_search_lambda_coefficient = gls_lambda
         initial = read(model, warm, required)
         if initial is None and (required or trips > 1):
-            # Construction alone first, on half the time left, so that a day that does
-            # not fit leaves the optional model time to find whom to leave out.
+            # Construction alone first, on half the time left (a tenth where the
+            # fallback can take over), so that a day that does not fit leaves the
+            # optional model time to find whom to leave out.
             construct = pywrapcp.DefaultRoutingSearchParameters()
             construct.CopyFrom(params)
             construct.solution_limit = 1
