@@ -20,6 +20,7 @@ from villageroute.solvers.naive import solve_naive
 from villageroute.solvers.ortools_routing import (
     _Model,
     _naive_starts,
+    _search_parameters,
     _serves_all,
     _trips_by_vehicle,
     solve_ortools,
@@ -472,3 +473,49 @@ def test_one_way_goods_fill_vans_exactly_to_capacity(direction: str) -> None:
     for route in plan.routes:
         loads = [route.start_load_parcels, *(s.load_parcels for s in route.stops)]
         assert max(loads) == 10
+
+
+@pytest.mark.parametrize("split_visits", [False, True])
+def test_a_measure_no_trip_can_fill_gets_no_dimensions(split_visits: bool) -> None:
+    """Four stations each receive and send one parcel, vans hold four: with one visit
+    for both jobs a van never carries more than four (each station's parcel is either
+    still to drop or its produce on board), so parcels need no dimensions; with split
+    visits a van could hold all eight. Kilograms bind either way (6 and 4 a station,
+    capacity 14), and the plan fills the van to exactly four parcels."""
+    d, t = euclid([(0, 0), (5, 0), (10, 0), (15, 0), (20, 0)])
+    van = VehicleType("van", 2, 14.0, 4, 1.0, 0.0, 10.0, 10.0)
+    problem = vr.Problem.from_arrays(
+        d,
+        t,
+        vehicle_types=[van],
+        down_parcels=[0, 1, 1, 1, 1],
+        up_parcels=[0, 1, 1, 1, 1],
+        down_kg=[0, 6, 0, 0, 6],
+        up_kg=[0, 0, 4, 4, 0],
+        split_visits=split_visits,
+    )
+    model = _Model(problem, [1, 2, 3, 4], trips=1, required=True)
+    dimensions = set(model.routing.GetAllDimensionNames())
+    assert "load_kg" in dimensions
+    assert ("load_parcels" in dimensions) is split_visits
+    plan = solve(problem)
+    assert not plan.unserved
+    if not split_visits:
+        (route,) = plan.routes
+        assert max(route.start_load_parcels, *(s.load_parcels for s in route.stops)) == 4
+
+
+def test_neighbourhoods_that_cannot_move_anything_are_off() -> None:
+    """No visit types in the model; no station left out where every one is required."""
+    off = 2  # BOOL_FALSE (BOOL_TRUE is 3)
+    required = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, True)
+    optional = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, False)
+    for params in (required, optional):
+        operators = params.local_search_operators
+        assert operators.use_global_cheapest_insertion_visit_types_lns == off
+        assert operators.use_local_cheapest_insertion_visit_types_lns == off
+        assert operators.use_relocate_expensive_chain != off
+        assert params.guided_local_search_lambda_coefficient == 0.2
+    insert_left_out = "use_relocate_path_global_cheapest_insertion_insert_unperformed"
+    assert getattr(required.local_search_operators, insert_left_out) == off
+    assert getattr(optional.local_search_operators, insert_left_out) != off
