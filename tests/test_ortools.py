@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from ortools.util import optional_boolean_pb2
 
 import villageroute as vr
 from tests.helpers import euclid
@@ -507,7 +508,7 @@ def test_a_measure_no_trip_can_fill_gets_no_dimensions(split_visits: bool) -> No
 
 def test_neighbourhoods_that_cannot_move_anything_are_off() -> None:
     """No visit types in the model; no station left out where every one is required."""
-    off = 2  # BOOL_FALSE (BOOL_TRUE is 3)
+    off = optional_boolean_pb2.BOOL_FALSE
     required = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, True)
     optional = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, False)
     for params in (required, optional):
