@@ -32,11 +32,12 @@ Model
   station's vehicle).
 * **Required, then optional stations.** The search first requires every station (from
   a warm start that serves them all, or from construction alone on up to half the
-  time). Only if that finds no plan is every station put in a disjunction with a
-  penalty far above the cost of serving it alone, so an over-constrained day still
-  yields a plan, with the stations left out listed and explained. Optional stations
-  cost the search dearly where everyone fits (measured on CVRPLIB X, see
-  ``docs/benchmarks.md``).
+  time, a tenth on one-trip days with one visit for both jobs, where nearest-neighbour
+  trips take over if it fails). Only if that finds no plan is every station put in a
+  disjunction with a penalty far above the cost of serving it alone, so an
+  over-constrained day still yields a plan, with the stations left out listed and
+  explained. Optional stations cost the search dearly where everyone fits (measured on
+  CVRPLIB X, see ``docs/benchmarks.md``).
 * **Search.** Optionally several independent searches side by side (one per core),
   keeping the best plan. Each starts from a warm start (another valid plan; by default,
   where split visits are allowed, co-routed nearest-neighbour trips, else the naive
@@ -79,6 +80,12 @@ QTY_SCALE = 10_000
 #: Share of the time limit the default warm start may spend placing the stations its
 #: nearest-neighbour trips left out (:func:`~villageroute.solvers.nearest.solve_nearest`).
 _NEAREST_SHARE = 0.1
+
+#: Share of the time left that construction of one trip a vehicle gets where
+#: nearest-neighbour trips can take over. On the standard sets it either succeeds in
+#: well under a second or not at all (in 3 s: 6 of 39 Dethloff, 12 of 12
+#: Montané–Galvão), and half the time spent failing was half the search lost.
+_CONSTRUCTION_SHARE = 0.1
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
@@ -290,10 +297,14 @@ def _solve(
                 return initial
         return None
 
-    def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:
+    def new_model(required: bool) -> _Model:
         model = _Model(p, candidates, trips, required=required)
         if progress is not None:
             model.on_solution(progress)
+        return model
+
+    def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:
+        model = new_model(required)
         params = _search_parameters(first_solution, metaheuristic, gls_lambda, required)
         initial = read(model, warm, required)
         if initial is None and (required or trips > 1):
@@ -310,9 +321,7 @@ def _solve(
                 initial = model.routing.SolveWithParameters(construct)
                 if initial is None and after:
                     # OR-Tools reads no routes into a model whose search failed.
-                    model = _Model(p, candidates, trips, required=required)
-                    if progress is not None:
-                        model.on_solution(progress)
+                    model = new_model(required)
                     initial = read(model, after, required)
             else:
                 # Construction heuristics fill any trip, and a van's second trip with
@@ -419,12 +428,6 @@ def _one_search(search: Callable[..., Plan], gls_lambda: float) -> Plan:
 
 
 _Visit = tuple[int, str]  # (station, job): job is "both", "down" or "up"
-
-#: Share of the time left that construction of one trip a vehicle gets where
-#: nearest-neighbour trips can take over. On the standard sets it either succeeds in
-#: well under a second or not at all (in 3 s: 6 of 39 Dethloff, 12 of 12
-#: Montané–Galvão), and half the time spent failing was half the search lost.
-_CONSTRUCTION_SHARE = 0.1
 
 
 def _trips_by_vehicle(plan: Plan) -> dict[int, list[list[_Visit]]]:
