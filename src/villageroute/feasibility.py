@@ -188,10 +188,14 @@ def _hours(s: float) -> str:
     return f"{s / 3600:.2f} h"
 
 
-def left_out_reason(job: str, half: bool, *, limits: str) -> str:
+#: The rules the OR-Tools and nearest-neighbour solvers plan within.
+EVERY_LIMIT = "capacity, time windows, freshness, cold chain or shift"
+
+
+def left_out_reason(job: str, half: bool, *, limits: str = EVERY_LIMIT) -> str:
     """Why a solver left a servable station out: its ``job`` (``"down"``, ``"up"`` or
-    ``"both"``) found no room within ``limits`` (e.g. ``"capacity, time windows or
-    shift"``); ``half`` when the station's other job was placed and taken out again."""
+    ``"both"``) found no room within ``limits`` (a solver that checks fewer rules names
+    its own); ``half`` when the station's other job was placed and taken out again."""
     what = {"down": "delivery", "up": "collection"}.get(job, "visit")
     reason = (
         f"left out: its {what} found no room in any route of the fleet ({limits}) within "

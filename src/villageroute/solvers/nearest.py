@@ -87,7 +87,7 @@ def solve_nearest(
         route = _day(p, vehicle, left, cold_produce, max_trips or math.inf)
         if route is not None:
             routes.append(route)
-    reason = left_out_reason("both", False, limits="capacity, time windows, freshness or shift")
+    reason = left_out_reason("both", False)
     plan = Plan(
         problem=p,
         solver="nearest",

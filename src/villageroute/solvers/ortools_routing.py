@@ -356,7 +356,7 @@ def _solve(
 
     routes, missing = model.extract(solution)
     for node, (job, half) in missing.items():
-        unserved.append(Unserved(node, p.ids[node], model.left_out_reason(job, half)))
+        unserved.append(Unserved(node, p.ids[node], left_out_reason(job, half)))
     unserved.sort(key=lambda u: u.node)
     return Plan(
         problem=p,
@@ -755,7 +755,3 @@ class _Model:
                 )
             )
         return routes, missing
-
-    @staticmethod
-    def left_out_reason(job: str, half: bool) -> str:
-        return left_out_reason(job, half, limits="capacity, time windows, freshness or shift")

@@ -29,9 +29,7 @@ from villageroute.solvers.ortools_routing import solve_ortools
 #: 200-station random day (docs/benchmarks.md).
 _REPLAN_SHARE = 0.5
 #: Why a station handed over stays unserved where the plan is kept for serving more.
-_LEFT_OUT = left_out_reason(
-    "both", False, limits="capacity, time windows, freshness, cold chain or shift"
-)
+_LEFT_OUT = left_out_reason("both", False)
 
 
 def serve_on_scarce_vehicles(plan: Plan, stations: Collection[int], *, time_limit: float) -> Plan:
