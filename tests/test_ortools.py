@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from ortools.constraint_solver import routing_parameters_pb2
 from ortools.util import optional_boolean_pb2
 
 import villageroute as vr
@@ -17,6 +18,7 @@ from tests.test_naive import random_problem
 from villageroute.feasibility import set_aside
 from villageroute.plans import build_route, day_trips
 from villageroute.settings import VehicleType
+from villageroute.solvers import ortools_routing
 from villageroute.solvers.naive import solve_naive
 from villageroute.solvers.ortools_routing import (
     _Model,
@@ -520,3 +522,27 @@ def test_neighbourhoods_that_cannot_move_anything_are_off() -> None:
     insert_left_out = "use_relocate_path_global_cheapest_insertion_insert_unperformed"
     assert getattr(required.local_search_operators, insert_left_out) == off
     assert getattr(optional.local_search_operators, insert_left_out) != off
+
+
+def test_a_seed_changes_the_search_coefficient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed 0 searches with the coefficient given; another seed with one a little off
+    (the stations' order alone rarely changes the search), the same for the same seed."""
+    used: list[float] = []
+
+    def recording(
+        first: str, meta: str, gls_lambda: float, required: bool
+    ) -> routing_parameters_pb2.RoutingSearchParameters:
+        used.append(gls_lambda)
+        return _search_parameters(first, meta, gls_lambda, required)
+
+    monkeypatch.setattr(ortools_routing, "_search_parameters", recording)
+    problem = random_problem(8, 0)
+    coefficients = []
+    for seed in (0, 1, 1, 2):
+        used.clear()
+        solve_ortools(problem, time_limit=0.2, seed=seed, gls_lambda=0.1)
+        assert len(set(used)) == 1
+        coefficients.append(used[0])
+    assert coefficients[0] == 0.1
+    assert coefficients[1] == coefficients[2] != coefficients[3]
+    assert all(0.1 / 2**0.25 <= c <= 0.1 * 2**0.25 and c != 0.1 for c in coefficients[1:])
