@@ -317,7 +317,7 @@ def _solve(
             # Construction alone first, on half the time left (a tenth where the
             # fallback can take over), so that a day that does not fit leaves the
             # optional model time to find whom to leave out.
-            construct = pywrapcp.DefaultRoutingSearchParameters()
+            construct = routing_parameters_pb2.RoutingSearchParameters()
             construct.CopyFrom(params)
             construct.solution_limit = 1
             now = time.perf_counter()
