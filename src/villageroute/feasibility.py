@@ -188,7 +188,8 @@ def _hours(s: float) -> str:
     return f"{s / 3600:.2f} h"
 
 
-#: The rules the OR-Tools and nearest-neighbour solvers plan within.
+#: The rules the OR-Tools and nearest-neighbour solvers and the scarce-vehicle hand-over plan
+#: within.
 EVERY_LIMIT = "capacity, time windows, freshness, cold chain or shift"
 
 
