@@ -508,8 +508,9 @@ def test_a_measure_no_trip_can_fill_gets_no_dimensions(split_visits: bool) -> No
         assert max(route.start_load_parcels, *(s.load_parcels for s in route.stops)) == 4
 
 
-def test_neighbourhoods_that_cannot_move_anything_are_off() -> None:
-    """No visit types in the model; no station left out where every one is required."""
+def test_neighbourhoods_that_waste_the_search_are_trimmed() -> None:
+    """No visit types in the model; no station left out where every one is required;
+    expensive chains cut between the two dearest arcs of a route only."""
     off = optional_boolean_pb2.BOOL_FALSE
     required = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, True)
     optional = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.2, False)
@@ -518,6 +519,7 @@ def test_neighbourhoods_that_cannot_move_anything_are_off() -> None:
         assert operators.use_global_cheapest_insertion_visit_types_lns == off
         assert operators.use_local_cheapest_insertion_visit_types_lns == off
         assert operators.use_relocate_expensive_chain != off
+        assert params.relocate_expensive_chain_num_arcs_to_consider == 2
         assert params.guided_local_search_lambda_coefficient == 0.2
     insert_left_out = "use_relocate_path_global_cheapest_insertion_insert_unperformed"
     assert getattr(required.local_search_operators, insert_left_out) == off
