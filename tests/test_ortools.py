@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -446,6 +448,21 @@ def test_random_days_validate_and_never_cost_more_than_naive(
         assert plan.total_cost <= naive.total_cost * 1.001 + 1e-9
 
 
+def _record_settings(folder: Path, **kwargs: object) -> vr.Plan:
+    """A search that leaves a file named after its settings and returns the naive plan."""
+    (folder / f"{kwargs['gls_lambda']} {kwargs['tsp_opt']}").touch()
+    return solve_naive(random_problem(4, 0))
+
+
+def test_side_by_side_searches_differ(tmp_path: Path) -> None:
+    """Each worker searches with its own coefficient; only the first with TSP-opt, which
+    made the 0.1 search better on the tight Dethloff sets and the 0.2 search worse."""
+    ortools_routing._solve_side_by_side(partial(_record_settings, tmp_path), 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.05 False", "0.1 True", "0.2 False"]
+    params = _search_parameters("SAVINGS", "GUIDED_LOCAL_SEARCH", 0.1, True, tsp_opt=True)
+    assert params.local_search_operators.use_tsp_opt == optional_boolean_pb2.BOOL_TRUE
+
+
 def test_side_by_side_searches_share_the_wall_clock(four_on_a_line: vr.Problem) -> None:
     plan = solve_ortools(four_on_a_line, time_limit=1.0, workers=2)
     assert vr.validate_plan(four_on_a_line, plan) == []
@@ -521,6 +538,7 @@ def test_neighbourhoods_that_waste_the_search_are_trimmed() -> None:
         assert operators.use_relocate_expensive_chain != off
         assert params.relocate_expensive_chain_num_arcs_to_consider == 2
         assert params.guided_local_search_lambda_coefficient == 0.2
+        assert operators.use_tsp_opt != optional_boolean_pb2.BOOL_TRUE
     insert_left_out = "use_relocate_path_global_cheapest_insertion_insert_unperformed"
     assert getattr(required.local_search_operators, insert_left_out) == off
     assert getattr(optional.local_search_operators, insert_left_out) != off
@@ -532,10 +550,10 @@ def test_a_seed_changes_the_search_coefficient(monkeypatch: pytest.MonkeyPatch) 
     used: list[float] = []
 
     def recording(
-        first: str, meta: str, gls_lambda: float, required: bool
+        first: str, meta: str, gls_lambda: float, required: bool, *, tsp_opt: bool
     ) -> routing_parameters_pb2.RoutingSearchParameters:
         used.append(gls_lambda)
-        return _search_parameters(first, meta, gls_lambda, required)
+        return _search_parameters(first, meta, gls_lambda, required, tsp_opt=tsp_opt)
 
     monkeypatch.setattr(ortools_routing, "_search_parameters", recording)
     problem = random_problem(8, 0)

@@ -148,9 +148,10 @@ def solve_ortools(
         Guided local search's penalty coefficient (OR-Tools' default, 0.1).
     workers
         Independent searches run side by side in forked processes, each with its own
-        ``gls_lambda`` from :data:`WORKER_LAMBDAS`, all stopping at the same wall-clock
-        limit; the plan serving the most stations, then the cheapest, is returned.
-        Progress is reported only when ``workers`` is 1.
+        ``gls_lambda`` and neighbourhoods from :data:`WORKER_SEARCHES` (``gls_lambda``
+        is then not used), all stopping at the same wall-clock limit; the plan serving
+        the most stations, then the cheapest, is returned. Progress is reported only
+        when ``workers`` is 1, whose one search runs without TSP-opt.
     progress
         Called with a short message at new best solutions (at most once a second, see
         :class:`~villageroute.solvers.reporting.BestReporter`).
@@ -203,7 +204,7 @@ def solve_ortools(
     if workers > 1:
         plan = _solve_side_by_side(search, workers)
     else:
-        plan = search(gls_lambda=gls_lambda, progress=progress)
+        plan = search(gls_lambda=gls_lambda, tsp_opt=False, progress=progress)
     # A start the model cannot read (feasible only to a fraction of a second, say) left
     # the search to construction, which can end worse than that start: keep the start.
     given = [start for start in starts if start.problem is problem]
@@ -274,6 +275,7 @@ def _solve(
     first_solution: str,
     metaheuristic: str,
     gls_lambda: float,
+    tsp_opt: bool,
     progress: Callable[[str], None] | None,
 ) -> Plan:
     """One search until ``deadline`` (a ``time.perf_counter`` value), from the first of
@@ -314,7 +316,9 @@ def _solve(
 
     def search(required: bool) -> tuple[_Model, pywrapcp.Assignment | None]:
         model = new_model(required)
-        params = _search_parameters(first_solution, metaheuristic, gls_lambda, required)
+        params = _search_parameters(
+            first_solution, metaheuristic, gls_lambda, required, tsp_opt=tsp_opt
+        )
         initial = read(model, warm, required)
         if initial is None and (required or trips > 1):
             # Construction alone first, on half the time left (a tenth where the
@@ -377,7 +381,12 @@ def _solve(
 
 
 def _search_parameters(
-    first_solution: str, metaheuristic: str, gls_lambda: float, required: bool
+    first_solution: str,
+    metaheuristic: str,
+    gls_lambda: float,
+    required: bool,
+    *,
+    tsp_opt: bool = False,
 ) -> routing_parameters_pb2.RoutingSearchParameters:
     """OR-Tools' defaults with our strategies, less the neighbourhoods that cannot
     move anything in our models yet still take their turn (about 7 % of a Dethloff
@@ -387,7 +396,7 @@ def _search_parameters(
     The relocate-expensive-chain operator cuts chains between the
     :data:`_EXPENSIVE_ARCS` dearest arcs of a route (OR-Tools' default 4, so 6 chains a
     route); with 4 it generated 44 % of a Dethloff search's neighbours for 8 % of its
-    moves."""
+    moves. ``tsp_opt`` adds OR-Tools' exact re-ordering of chains of a route."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(_FIRST, first_solution)
     params.local_search_metaheuristic = getattr(_META, metaheuristic)
@@ -398,6 +407,8 @@ def _search_parameters(
     operators.use_local_cheapest_insertion_visit_types_lns = _OFF
     if required:
         operators.use_relocate_path_global_cheapest_insertion_insert_unperformed = _OFF
+    if tsp_opt:
+        operators.use_tsp_opt = optional_boolean_pb2.BOOL_TRUE
     return params
 
 
@@ -423,23 +434,26 @@ def _serves_all(
     )
 
 
-#: Guided local search coefficients of the side-by-side searches. On the tight Dethloff
-#: sets 0.1 and 0.2 win on different instances (1.26 % and 1.35 % mean gap alone).
-WORKER_LAMBDAS = (0.1, 0.2, 0.05, 0.3)
+#: The side-by-side searches: guided local search's coefficient, and whether OR-Tools'
+#: exact re-ordering of route chains (TSP-opt) is on. On the tight Dethloff sets 0.1
+#: and 0.2 win on different instances; TSP-opt makes the 0.1 search better and the 0.2
+#: search worse, and the better of the two better (``docs/benchmarks.md``).
+WORKER_SEARCHES = ((0.1, True), (0.2, False), (0.05, False), (0.3, False))
 
 
 def _solve_side_by_side(search: Callable[..., Plan], workers: int) -> Plan:
-    lambdas = [WORKER_LAMBDAS[k % len(WORKER_LAMBDAS)] for k in range(workers)]
+    searches = [WORKER_SEARCHES[k % len(WORKER_SEARCHES)] for k in range(workers)]
     # Fork: OR-Tools objects never cross a process boundary (each child builds its own
     # model from the problem it is sent).
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        plans = list(pool.map(partial(_one_search, search), lambdas))
+        plans = list(pool.map(partial(_one_search, search), searches))
     return min(plans, key=lambda plan: (len(plan.unserved), plan.total_cost))
 
 
-def _one_search(search: Callable[..., Plan], gls_lambda: float) -> Plan:
-    return search(gls_lambda=gls_lambda, progress=None)
+def _one_search(search: Callable[..., Plan], setting: tuple[float, bool]) -> Plan:
+    gls_lambda, tsp_opt = setting
+    return search(gls_lambda=gls_lambda, tsp_opt=tsp_opt, progress=None)
 
 
 _Visit = tuple[int, str]  # (station, job): job is "both", "down" or "up"
