@@ -93,6 +93,7 @@ _EXPENSIVE_ARCS = 2
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
 _OFF = optional_boolean_pb2.BOOL_FALSE
+_ON = optional_boolean_pb2.BOOL_TRUE
 
 
 def solve_ortools(
@@ -408,7 +409,7 @@ def _search_parameters(
     if required:
         operators.use_relocate_path_global_cheapest_insertion_insert_unperformed = _OFF
     if tsp_opt:
-        operators.use_tsp_opt = optional_boolean_pb2.BOOL_TRUE
+        operators.use_tsp_opt = _ON
     return params
 
 
